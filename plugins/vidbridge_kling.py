@@ -1,0 +1,1 @@
+"""kling adapter (being written)."""

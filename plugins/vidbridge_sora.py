@@ -1,0 +1,1 @@
+"""sora adapter (being written)."""

@@ -1,0 +1,1 @@
+"""veo adapter (being written)."""

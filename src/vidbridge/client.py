@@ -1,0 +1,309 @@
+"""The clients users call: ``VideoClient`` (httpx.Client) and ``AsyncVideoClient``.
+
+Both are thin shells over one ``ClientCore`` whose methods return engine step generators;
+the sync client drives them with ``drive`` and the async one awaits ``adrive``. Nothing about
+routing, normalisation or polling is written twice.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+import httpx
+from pydantic import SecretStr
+
+from .engine import Engine, PollPolicy, Steps, adrive, drive
+from .errors import ConfigError
+from .models import Job, Plan, Policy, VideoRequest, VideoResult, as_request
+from .normalise import normalise
+from .plugins import emit_adjustment, emit_job_accepted, emit_job_finished, plugin_manager
+from .provider import Credentials, VideoProvider
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from .config import Config
+    from .ledger import Ledger
+    from .routing import CandidateCheck, Router
+
+DEFAULT_DEADLINE_S = 20 * 60.0  # adapters' guidance: renders take minutes, cap the wait anyway
+
+
+def split_model(spec: str) -> tuple[str, str]:
+    """``"veo:veo-3.1-generate-001"`` -> ``("veo", "veo-3.1-generate-001")``."""
+    provider, sep, model = spec.partition(":")
+    if not sep or not provider or not model:
+        raise ConfigError(f"a model is named 'provider:model' (e.g. 'veo:veo-3.1-generate-001'),"
+                          f" not {spec!r}")
+    return provider, model
+
+
+def credentials_from_env(adapter: VideoProvider, name: str = "env",
+                         environ: Mapping[str, str] | None = None) -> Credentials:
+    """Credentials read from the provider's conventional environment variables."""
+    environ = os.environ if environ is None else environ
+    secrets = {field: SecretStr(environ[var]) for field, var in adapter.credential_env.items()
+               if environ.get(var)}
+    return Credentials(name=name, **secrets)  # type: ignore[arg-type]
+
+
+class ClientCore:
+    """Everything a client does, as step generators; the drivers only send and sleep."""
+
+    def __init__(self, *, credentials: Mapping[str, Credentials] | None = None,
+                 config: Config | None = None, pm: pluggy.PluginManager | None = None,
+                 clock: Callable[[], float] = time.monotonic, poll: PollPolicy | None = None,
+                 policy: Policy = "nearest", deadline_s: float = DEFAULT_DEADLINE_S,
+                 ledger: Ledger | None = None) -> None:
+        self.pm = pm or plugin_manager()
+        self.config = config
+        self.credentials = dict(credentials or {})
+        self.engine = Engine(clock=clock, poll_policy=poll or PollPolicy())
+        self.clock = clock
+        self.policy = policy
+        self.deadline_s = deadline_s
+        self._ledger = ledger
+        self._router: Router | None = None
+
+    # -- lookups -------------------------------------------------------------------------------
+    def adapter(self, provider: str) -> VideoProvider:
+        from .plugins import get_provider
+
+        return get_provider(provider, self.pm)
+
+    def creds_for(self, provider: str, name: str | None = None) -> Credentials:
+        """The credentials a call to ``provider`` uses: explicit, configured, else from env."""
+        if provider in self.credentials:
+            return self.credentials[provider]
+        if self.config is not None and provider in self.config.providers:
+            return self.config.credentials(provider)
+        return credentials_from_env(self.adapter(provider))
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            from .ledger import Ledger
+
+            path = self.config.ledger_path() if self.config is not None else None
+            self._ledger = Ledger(path)
+        return self._ledger
+
+    @property
+    def router(self) -> Router:
+        if self._router is None:
+            from .routing import Router
+
+            self._router = Router(self)
+        return self._router
+
+    def plan(self, request: VideoRequest, model: str, policy: Policy | None = None) -> Plan:
+        """Normalise ``request`` for ``provider:model`` (no HTTP)."""
+        provider, model_id = split_model(model)
+        adapter = self.adapter(provider)
+        if model_id not in adapter.models:
+            raise ConfigError(f"unknown model {model_id!r} for provider {provider!r}; known "
+                              f"models: {', '.join(adapter.models)}")
+        usd_per_unit = self.config.usd_per_unit(provider) if self.config else None
+        return normalise(request, adapter.models[model_id], policy or self.policy,
+                         provider=provider, model=model_id, usd_per_unit=usd_per_unit)
+
+    def is_route(self, name: str) -> bool:
+        return self.config is not None and (name in self.config.routes
+                                            or name in self.config.aliases)
+
+    # -- step generators -----------------------------------------------------------------------
+    def generate_steps(self, request: VideoRequest | Mapping[str, Any], *,
+                       model: str | None = None, route: str | None = None,
+                       output: str | Path | None = None,
+                       policy: Policy | None = None) -> Steps[VideoResult]:
+        request = as_request(request)
+        target = Path(output) if output is not None else None
+        name = route or model
+        if name is None:
+            if self.config is None or not self.config.routes:
+                raise ConfigError("name a model ('provider:model') or a route")
+            name = self.config.default_route
+        if route is not None or self.is_route(name):
+            return (yield from self.router.run(request, name, target, policy))
+        plan = self.plan(request, name, policy)
+        return (yield from self.single_steps(plan, target))
+
+    def single_steps(self, plan: Plan, target: Path | None) -> Steps[VideoResult]:
+        adapter = self.adapter(plan.provider)
+        creds = self.creds_for(plan.provider)
+        adapter.check_credentials(creds)
+        for adjustment in plan.adjustments:
+            emit_adjustment(self.pm, plan.provider, plan.model, adjustment)
+        job, written, content_type = yield from self.engine.run(
+            adapter, plan, creds, target, self.clock() + self.deadline_s,
+            on_accepted=lambda job: self.accepted(job, plan))
+        return self.finished(job, plan, target, written, content_type, ())
+
+    def accepted(self, job: Job, plan: Plan | None) -> None:
+        """Record an accepted job before polling, then tell observers."""
+        self.ledger.record(job, plan)
+        emit_job_accepted(self.pm, job)
+
+    def finished(self, job: Job, plan: Plan | None, target: Path | None, written: int,
+                 content_type: str | None, attempts: tuple[Any, ...]) -> VideoResult:
+        result = VideoResult(job=job, path=target if written else None, bytes_written=written,
+                             content_type=content_type, plan=plan, attempts=attempts)
+        self.ledger.finish(job, result.path)
+        emit_job_finished(self.pm, result)
+        return result
+
+    def submit_steps(self, request: VideoRequest | Mapping[str, Any], model: str,
+                     policy: Policy | None = None) -> Steps[Job]:
+        """Submit only (for hosts with execution limits): pick the job up later by id."""
+        plan = self.plan(as_request(request), model, policy)
+        adapter = self.adapter(plan.provider)
+        creds = self.creds_for(plan.provider)
+        adapter.check_credentials(creds)
+        job = yield from self.engine.submit(adapter, plan, creds)
+        self.accepted(job, plan)
+        return job
+
+    def resume_steps(self, job: Job | str, output: str | Path | None = None,
+                     deadline_s: float | None = None) -> Steps[VideoResult]:
+        """Finish an accepted job (by ``Job`` or ledger id) without submitting anything."""
+        if isinstance(job, str):
+            job = self.ledger.job(job)
+        plan = self.ledger.plan(job.provider, job.id)
+        adapter = self.adapter(job.provider)
+        creds = self.creds_for(job.provider, job.credential)
+        target = Path(output) if output is not None else None
+        done = yield from self.engine.finish(adapter, job, creds, target,
+                                             self.clock() + (deadline_s or self.deadline_s))
+        written, content_type = 0, None
+        if target is not None:
+            written, content_type = yield from self.engine.download(adapter, done, creds,
+                                                                    target)
+        return self.finished(done, plan, target, written, content_type, ())
+
+    def check(self, request: VideoRequest | Mapping[str, Any],
+              route: str | None = None) -> list[CandidateCheck]:
+        """For each candidate of a route: can it serve, with which changes, at what cost."""
+        name = route or (self.config.default_route if self.config else None)
+        if name is None:
+            raise ConfigError("check needs a route (load a config with routes)")
+        return self.router.check(as_request(request), name)
+
+
+class VideoClient:
+    """Generate videos with a blocking ``httpx.Client``."""
+
+    def __init__(self, *, credentials: Mapping[str, Credentials] | None = None,
+                 config: Config | None = None, http: httpx.Client | None = None,
+                 transport: httpx.BaseTransport | None = None,
+                 sleep: Callable[[float], None] = time.sleep, **core: Any) -> None:
+        self.core = ClientCore(credentials=credentials, config=config, **core)
+        timeout = config.http_timeout() if config else httpx.Timeout(60.0, connect=10.0)
+        self.http = http or httpx.Client(transport=transport, timeout=timeout)
+        self.sleep = sleep
+
+    @classmethod
+    def from_config(cls, path: str | Path | None = None, **kwargs: Any) -> Self:
+        """Build a client from a TOML config (``path``, else ``$VIDBRIDGE_CONFIG``)."""
+        from .config import load_config
+
+        return cls(config=load_config(path), **kwargs)
+
+    def _run(self, steps: Steps[Any]) -> Any:
+        return drive(steps, self.http, self.sleep)
+
+    def generate(self, request: VideoRequest | Mapping[str, Any], *, model: str | None = None,
+                 route: str | None = None, output: str | Path | None = None,
+                 policy: Policy | None = None) -> VideoResult:
+        """Generate one video on a model (``provider:model``) or a route, to ``output``."""
+        return self._run(self.core.generate_steps(request, model=model, route=route,  # type: ignore[no-any-return]
+                                                  output=output, policy=policy))
+
+    def submit(self, request: VideoRequest | Mapping[str, Any], *, model: str,
+               policy: Policy | None = None) -> Job:
+        """Submit and return the accepted job at once; finish it later with ``resume``."""
+        return self._run(self.core.submit_steps(request, model, policy))  # type: ignore[no-any-return]
+
+    def resume(self, job: Job | str, *, output: str | Path | None = None) -> VideoResult:
+        """Wait for an accepted job and download it; never submits again."""
+        return self._run(self.core.resume_steps(job, output))  # type: ignore[no-any-return]
+
+    def plan(self, request: VideoRequest | Mapping[str, Any], model: str,
+             policy: Policy | None = None) -> Plan:
+        """The plan a model would receive, with its adjustments and cost (no HTTP)."""
+        return self.core.plan(as_request(request), model, policy)
+
+    def check(self, request: VideoRequest | Mapping[str, Any],
+              route: str | None = None) -> list[CandidateCheck]:
+        """What each candidate of a route would do with ``request`` (no HTTP)."""
+        return self.core.check(request, route)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncVideoClient:
+    """Generate videos with an ``httpx.AsyncClient``; same methods as ``VideoClient``."""
+
+    def __init__(self, *, credentials: Mapping[str, Credentials] | None = None,
+                 config: Config | None = None, http: httpx.AsyncClient | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 sleep: Callable[[float], Any] | None = None, **core: Any) -> None:
+        self.core = ClientCore(credentials=credentials, config=config, **core)
+        timeout = config.http_timeout() if config else httpx.Timeout(60.0, connect=10.0)
+        self.http = http or httpx.AsyncClient(transport=transport, timeout=timeout)
+        self.sleep = sleep
+
+    @classmethod
+    def from_config(cls, path: str | Path | None = None, **kwargs: Any) -> Self:
+        from .config import load_config
+
+        return cls(config=load_config(path), **kwargs)
+
+    async def _run(self, steps: Steps[Any]) -> Any:
+        return await adrive(steps, self.http, self.sleep)
+
+    async def generate(self, request: VideoRequest | Mapping[str, Any], *,
+                       model: str | None = None, route: str | None = None,
+                       output: str | Path | None = None,
+                       policy: Policy | None = None) -> VideoResult:
+        return await self._run(self.core.generate_steps(  # type: ignore[no-any-return]
+            request, model=model, route=route, output=output, policy=policy))
+
+    async def submit(self, request: VideoRequest | Mapping[str, Any], *, model: str,
+                     policy: Policy | None = None) -> Job:
+        return await self._run(self.core.submit_steps(request, model, policy))  # type: ignore[no-any-return]
+
+    async def resume(self, job: Job | str, *, output: str | Path | None = None) -> VideoResult:
+        return await self._run(self.core.resume_steps(job, output))  # type: ignore[no-any-return]
+
+    def plan(self, request: VideoRequest | Mapping[str, Any], model: str,
+             policy: Policy | None = None) -> Plan:
+        return self.core.plan(as_request(request), model, policy)
+
+    def check(self, request: VideoRequest | Mapping[str, Any],
+              route: str | None = None) -> list[CandidateCheck]:
+        return self.core.check(request, route)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex[:12]

@@ -1,0 +1,331 @@
+"""Submit -> poll -> download, written once as generators and driven sync or async.
+
+Engine logic never touches a socket: it yields an ``httpx.Request`` (the driver sends it and
+sends back the response), a ``Sleep`` (the driver waits) or a ``Download`` (the driver streams
+the body into a temporary file beside the target). A transport failure is thrown back into
+the generator, so retry and safety decisions live here, once, for both drivers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import tempfile
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from .errors import (
+    ContentPolicyError,
+    JobFailedError,
+    JobTimeoutError,
+    ProviderError,
+    ProviderUnavailableError,
+    RateLimitError,
+    SubmitUncertainError,
+)
+from .models import Job, Plan
+from .provider import Credentials, VideoProvider
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Download:
+    request: httpx.Request
+    target: Path
+
+
+@dataclass
+class Downloaded:
+    """What the driver saw: the response head, and the temporary file (success) or body."""
+
+    response: httpx.Response
+    temp_path: Path | None = None
+    bytes_written: int = 0
+
+
+Step = httpx.Request | Sleep | Download
+Steps = Generator[Step, Any, T]
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """How to wait for a job: exponential backoff with jitter, capped, never unbounded."""
+
+    first: float = 2.0
+    factor: float = 1.5
+    cap: float = 20.0
+    jitter: float = 0.1
+    transient_errors: int = 5  # consecutive poll failures tolerated before giving up
+    download_tries: int = 3
+
+    def interval(self, attempt: int, rng: random.Random) -> float:
+        base = min(self.cap, self.first * self.factor ** attempt)
+        return base * (1 + rng.uniform(-self.jitter, self.jitter))
+
+
+@dataclass
+class Engine:
+    """Holds the clock, randomness and poll policy the step generators use."""
+
+    clock: Callable[[], float] = time.monotonic
+    rng: random.Random = field(default_factory=random.Random)
+    poll_policy: PollPolicy = field(default_factory=PollPolicy)
+
+    # -- submit --------------------------------------------------------------------------------
+    def submit(self, adapter: VideoProvider, plan: Plan, creds: Credentials) -> Steps[Job]:
+        """One submit, never retried here: a repeat could pay twice."""
+        request = adapter.build_submit(plan, creds)
+        try:
+            response = yield request
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError) as exc:
+            # The request never reached the provider: nothing was accepted.
+            raise ProviderUnavailableError(f"could not reach {adapter.name}: {type(exc).__name__}",
+                                           provider=adapter.name) from None
+        except httpx.TransportError as exc:
+            raise SubmitUncertainError(
+                f"{adapter.name} did not answer the submit ({type(exc).__name__}); it may have "
+                "accepted the job, so it is not resubmitted blindly", provider=adapter.name,
+            ) from None
+        job = adapter.parse_submit(response, plan)
+        return job.model_copy(update={
+            "provider": adapter.name, "model": plan.model, "backend": adapter.backend(creds),
+            "credential": creds.name})
+
+    # -- poll ----------------------------------------------------------------------------------
+    def wait(self, adapter: VideoProvider, job: Job, creds: Credentials,
+             deadline: float | None) -> Steps[Job]:
+        """Poll until the job is terminal or ``deadline`` (clock time) passes."""
+        policy, rounds, errors = self.poll_policy, 0, 0
+        pause = job.poll_after
+        while not job.done:
+            wait = pause if pause is not None else policy.interval(rounds, self.rng)
+            if deadline is not None and self.clock() + wait > deadline:
+                yield from self.cancel(adapter, job, creds)
+                raise JobTimeoutError(
+                    f"{job.provider} job {job.id} was still {job.status} at the deadline; "
+                    "resume it later by id", job=job)
+            yield Sleep(wait)
+            rounds += 1
+            try:
+                response = yield adapter.build_poll(job, creds)
+                job = adapter.parse_job(response, job)
+                errors, pause = 0, job.poll_after
+            except (httpx.TransportError, RateLimitError, ProviderUnavailableError) as exc:
+                errors += 1
+                if errors > policy.transient_errors:
+                    raise _as_provider_error(exc, adapter.name) from None
+                pause = getattr(exc, "retry_after", None)
+        return job
+
+    def cancel(self, adapter: VideoProvider, job: Job, creds: Credentials) -> Steps[None]:
+        """Best effort: ask the provider to stop a job we no longer wait for."""
+        request = adapter.build_cancel(job, creds)
+        if request is None:
+            return
+        with contextlib.suppress(httpx.TransportError, ProviderError):
+            adapter.raise_for_error((yield request))
+
+    # -- download ------------------------------------------------------------------------------
+    def download(self, adapter: VideoProvider, job: Job, creds: Credentials, target: Path,
+                 variant: str = "video") -> Steps[tuple[int, str | None]]:
+        """Write the output to ``target`` atomically; returns (bytes, content type)."""
+        if job.output_inline is not None and variant == "video":
+            write_atomically(target, job.output_inline)
+            return len(job.output_inline), "video/mp4"
+        tries = 0
+        while True:
+            tries += 1
+            request = adapter.build_download(job, creds, variant)
+            if request is None:
+                raise ProviderError(f"{adapter.name} job {job.id} has no output to download",
+                                    provider=adapter.name)
+            try:
+                got: Downloaded = yield Download(request, target)
+                adapter.raise_for_error(got.response)
+                if got.temp_path is None:
+                    raise ProviderUnavailableError("download produced no file",
+                                                   provider=adapter.name)
+                stated = got.response.headers.get("content-length")
+                encoded = got.response.headers.get("content-encoding", "identity") != "identity"
+                if stated is not None and not encoded and int(stated) != got.bytes_written:
+                    got.temp_path.unlink(missing_ok=True)
+                    raise ProviderUnavailableError(
+                        f"download of job {job.id} ended after {got.bytes_written} of {stated} "
+                        "bytes", provider=adapter.name)
+                os.replace(got.temp_path, target)
+                return got.bytes_written, got.response.headers.get("content-type")
+            except (httpx.TransportError, ProviderUnavailableError, RateLimitError) as exc:
+                if tries >= self.poll_policy.download_tries:
+                    raise _as_provider_error(exc, adapter.name) from None
+                yield Sleep(getattr(exc, "retry_after", None) or self.poll_policy.first)
+
+    # -- the whole job -------------------------------------------------------------------------
+    def run(self, adapter: VideoProvider, plan: Plan, creds: Credentials, target: Path | None,
+            deadline: float | None = None,
+            on_accepted: Callable[[Job], None] | None = None) -> Steps[tuple[Job, int, str | None]]:
+        """Submit, wait and download one plan on one provider."""
+        job = yield from self.submit(adapter, plan, creds)
+        if on_accepted is not None:
+            on_accepted(job)
+        job = yield from self.finish(adapter, job, creds, target, deadline)
+        written, content_type = 0, None
+        if target is not None:
+            written, content_type = yield from self.download(adapter, job, creds, target)
+        return job, written, content_type
+
+    def finish(self, adapter: VideoProvider, job: Job, creds: Credentials,
+               target: Path | None, deadline: float | None) -> Steps[Job]:
+        """Wait for an accepted job and raise if it ended in anything but success."""
+        job = yield from self.wait(adapter, job, creds, deadline)
+        if job.status != "succeeded":
+            raise failure_of(job)
+        return job
+
+
+def failure_of(job: Job) -> ProviderError:
+    """The error a terminal, unsuccessful job stands for."""
+    text = job.error_message or f"job ended {job.status}"
+    message = f"{job.provider} job {job.id} {job.status}: {text}"
+    context = {"provider": job.provider, "code": job.error_code}
+    if job.meta.get("failure") == "content_policy":
+        return ContentPolicyError(message, reasons=[text], **context)
+    return JobFailedError(message, job=job, retryable=job.meta.get("failure") == "transient",
+                          **context)
+
+
+def _as_provider_error(exc: BaseException, provider: str) -> ProviderError:
+    if isinstance(exc, ProviderError):
+        return exc
+    return ProviderUnavailableError(f"{provider} could not be reached: {type(exc).__name__}",
+                                    provider=provider)
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` beside ``target`` and rename it into place; nothing partial remains."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(name, target)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+class _Sink:
+    """A temporary file beside the target that a driver streams a body into."""
+
+    def __init__(self, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
+                                    dir=target.parent)
+        self.path = Path(name)
+        self.handle = os.fdopen(fd, "wb")
+        self.written = 0
+
+    def write(self, chunk: bytes) -> None:
+        self.handle.write(chunk)
+        self.written += len(chunk)
+
+    def close(self, keep: bool) -> None:
+        self.handle.close()
+        if not keep:
+            self.path.unlink(missing_ok=True)
+
+
+# --- the two drivers -------------------------------------------------------------------------
+
+def drive(steps: Steps[T], client: httpx.Client,
+          sleep: Callable[[float], None] = time.sleep) -> T:
+    """Run engine steps with a sync client."""
+    reply: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            step = steps.throw(error) if error is not None else steps.send(reply)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        reply, error = None, None
+        try:
+            if isinstance(step, Sleep):
+                sleep(step.seconds)
+            elif isinstance(step, Download):
+                reply = _download_sync(client, step)
+            else:
+                reply = client.send(step)
+        except httpx.TransportError as exc:
+            error = exc
+
+
+async def adrive(steps: Steps[T], client: httpx.AsyncClient,
+                 sleep: Callable[[float], Any] | None = None) -> T:
+    """Run engine steps with an async client; ``sleep`` may be sync or async."""
+    import anyio
+
+    reply: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            step = steps.throw(error) if error is not None else steps.send(reply)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        reply, error = None, None
+        try:
+            if isinstance(step, Sleep):
+                waited = (sleep or anyio.sleep)(step.seconds)
+                if waited is not None and hasattr(waited, "__await__"):
+                    await waited
+            elif isinstance(step, Download):
+                reply = await _download_async(client, step)
+            else:
+                reply = await client.send(step)
+        except httpx.TransportError as exc:
+            error = exc
+
+
+def _download_sync(client: httpx.Client, step: Download) -> Downloaded:
+    with client.stream(step.request.method, step.request.url,
+                       headers=step.request.headers) as response:
+        if response.is_error:
+            response.read()
+            return Downloaded(response)
+        sink = _Sink(step.target)
+        try:
+            for chunk in response.iter_bytes():
+                sink.write(chunk)
+        except BaseException:
+            sink.close(keep=False)
+            raise
+        sink.close(keep=True)
+        return Downloaded(response, sink.path, sink.written)
+
+
+async def _download_async(client: httpx.AsyncClient, step: Download) -> Downloaded:
+    async with client.stream(step.request.method, step.request.url,
+                             headers=step.request.headers) as response:
+        if response.is_error:
+            await response.aread()
+            return Downloaded(response)
+        sink = _Sink(step.target)
+        try:
+            async for chunk in response.aiter_bytes():
+                sink.write(chunk)
+        except BaseException:
+            sink.close(keep=False)
+            raise
+        sink.close(keep=True)
+        return Downloaded(response, sink.path, sink.written)
+

@@ -1,0 +1,45 @@
+"""Hooks a plugin may implement: register a module under the ``vidbridge`` entry-point group,
+decorate any of these with ``@vidbridge.hookimpl`` and take only the arguments you use."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .models import Adjustment, Attempt, Job, VideoResult
+    from .provider import VideoProvider
+
+hookspec = pluggy.HookspecMarker("vidbridge")
+hookimpl = pluggy.HookimplMarker("vidbridge")
+
+
+@hookspec
+def video_providers() -> list[VideoProvider]:  # type: ignore[empty-body]
+    """Return the providers this plugin offers."""
+
+
+@hookspec
+def attempt_started(provider: str, model: str, request_id: str) -> None:
+    """A candidate is about to be tried (its plan passed normalisation)."""
+
+
+@hookspec
+def adjustment_made(provider: str, model: str, adjustment: Adjustment) -> None:
+    """Normalisation changed a value the caller asked for, before it was sent."""
+
+
+@hookspec
+def job_accepted(job: Job) -> None:
+    """A provider accepted a job. Its ledger record is already saved."""
+
+
+@hookspec
+def fallback(attempt: Attempt, request_id: str) -> None:
+    """A candidate was skipped or failed and the route moves on to the next one."""
+
+
+@hookspec
+def job_finished(result: VideoResult) -> None:
+    """A job reached a terminal state. Its record is already saved."""

@@ -1,0 +1,285 @@
+"""Map a request onto what one model accepts: a pure function, no I/O.
+
+``None`` in a request means "don't care": the model's default fills it and is not reported.
+Any value the caller gave that the plan changes is reported as an ``Adjustment``; under
+``policy="strict"`` that change raises ``CapabilityError`` instead. A hard requirement
+(audio wanted, an image, a last frame, reference images, text-only on an image-only model,
+an input image outside the model's limits) is never dropped: it raises under either policy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from .errors import CapabilityError
+from .models import (
+    Adjustment,
+    ImageInput,
+    ModelCapabilities,
+    Plan,
+    Policy,
+    Rule,
+    VideoRequest,
+    aspect_ratio_of,
+    parse_size,
+    resolution_rank,
+)
+
+
+def normalise(request: VideoRequest, capabilities: ModelCapabilities,
+              policy: Policy = "nearest", *, provider: str = "", model: str = "",
+              today: date | None = None, usd_per_unit: float | None = None) -> Plan:
+    """Return the plan for ``request`` on a model with ``capabilities``.
+
+    ``provider`` and ``model`` name the model in the plan and in error messages; ``today``
+    fixes the date lifecycle warnings are computed for; ``usd_per_unit`` overrides the price
+    table's conversion (Kling packs differ).
+    """
+    if policy not in ("nearest", "strict"):
+        raise ValueError(f"policy must be 'nearest' or 'strict', not {policy!r}")
+    return _Normaliser(request, capabilities, policy, f"{provider}:{model}".strip(":"),
+                       today).plan(provider, model, usd_per_unit)
+
+
+class _Normaliser:
+    def __init__(self, request: VideoRequest, caps: ModelCapabilities, policy: Policy,
+                 name: str, today: date | None) -> None:
+        self.request, self.caps, self.policy, self.name = request, caps, policy, name or "model"
+        self.today = today
+        self.adjustments: list[Adjustment] = []
+
+    # -- reporting ---------------------------------------------------------------------------
+    def refuse(self, field: str, message: str, allowed: Sequence[Any]) -> CapabilityError:
+        shown = ", ".join(str(value) for value in allowed) or "none"
+        return CapabilityError(f"{self.name}: {message}; allowed {field}: {shown}",
+                               field=field, allowed=allowed, model=self.name)
+
+    def adjust(self, field: str, asked: Any, given: Any, reason: str,
+               allowed: Sequence[Any]) -> None:
+        if asked is None or asked == given:
+            return
+        if self.policy == "strict":
+            raise self.refuse(field, f"{field} {asked!r} is not accepted ({reason})", allowed)
+        self.adjustments.append(Adjustment(field=field, asked=asked, given=given, reason=reason))
+
+    # -- the plan ----------------------------------------------------------------------------
+    def plan(self, provider: str, model: str, usd_per_unit: float | None) -> Plan:
+        request, caps = self.request, self.caps
+        self.check_inputs()
+        aspect, resolution, size = self.choose_size()
+        rules = self.rules_for(resolution)
+        duration = self.choose_duration(rules)
+        audio = self.choose_audio(rules)
+        seed = self.optional_field("seed", request.seed, caps.supports_seed)
+        negative = self.optional_field("negative_prompt", request.negative_prompt,
+                                       caps.supports_negative_prompt)
+        warnings = ()
+        lifecycle = caps.lifecycle.status(self.today)
+        if lifecycle != "available":
+            warnings = (f"{self.name} is {caps.lifecycle.describe(self.today)}",)
+        return Plan(
+            provider=provider, model=model, prompt=request.prompt, negative_prompt=negative,
+            duration=duration, aspect_ratio=aspect, resolution=resolution, size=size,
+            audio=audio, image=request.image, last_frame=request.last_frame,
+            reference_images=request.reference_images, seed=seed, extra=dict(request.extra),
+            adjustments=tuple(self.adjustments), warnings=warnings,
+            estimated_cost_usd=caps.price.usd(duration, resolution, audio, usd_per_unit),
+        )
+
+    def check_inputs(self) -> None:
+        request, caps = self.request, self.caps
+        if request.image is None and not caps.supports_text:
+            raise self.refuse("image", "text-to-video is not supported; an input image is "
+                              "required", ["an image"])
+        if request.image is not None and not caps.supports_image:
+            raise self.refuse("image", "image input is not supported", ["none"])
+        if request.last_frame is not None and not caps.supports_last_frame:
+            raise self.refuse("last_frame", "a last frame is not supported", ["none"])
+        if len(request.reference_images) > caps.max_reference_images:
+            raise self.refuse("reference_images", f"{len(request.reference_images)} reference "
+                              "images asked", [f"at most {caps.max_reference_images}"])
+        limit = caps.max_prompt_length
+        if limit is not None and len(request.prompt) > limit:
+            raise self.refuse("prompt", f"the prompt has {len(request.prompt)} characters",
+                              [f"at most {limit} characters"])
+        for field, image in (("image", request.image), ("last_frame", request.last_frame)):
+            if image is not None:
+                self.check_image(field, image)
+        for image in request.reference_images:
+            self.check_image("reference_images", image)
+
+    def check_image(self, field: str, image: ImageInput) -> None:
+        limits = self.caps.image_limits
+        if image.data is None:
+            return  # a URL is checked by the provider when it fetches it
+        if image.mime_type not in limits.mime_types:
+            raise self.refuse(field, f"{image.mime_type} images are not accepted",
+                              limits.mime_types)
+        if limits.max_bytes is not None and len(image.data) > limits.max_bytes:
+            raise self.refuse(field, f"the image has {len(image.data)} bytes",
+                              [f"at most {limits.max_bytes} bytes"])
+        width, height = image.size or (0, 0)
+        if limits.min_side is not None and min(width, height) < limits.min_side:
+            raise self.refuse(field, f"the image is {width}x{height}",
+                              [f"sides of at least {limits.min_side} px"])
+        if limits.max_side is not None and max(width, height) > limits.max_side:
+            raise self.refuse(field, f"the image is {width}x{height}",
+                              [f"sides of at most {limits.max_side} px"])
+        ratio = width / height
+        low, high = limits.min_aspect, limits.max_aspect
+        if (low is not None and ratio < low) or (high is not None and ratio > high):
+            raise self.refuse(field, f"the image's width/height ratio is {ratio:.3f}",
+                              [f"a ratio between {low} and {high}"])
+
+    # -- size: aspect ratio first, then resolution -------------------------------------------
+    def allowed_sizes(self) -> dict[str, dict[str, str]]:
+        """The sizes table, narrowed by every applicable rule that limits sizes."""
+        table = {ratio: dict(by_res) for ratio, by_res in self.caps.sizes.items()}
+        for rule in self.caps.rules:
+            if rule.sizes is not None and self.applies(rule, resolution=None):
+                table = {ratio: {res: size for res, size in by_res.items() if size in rule.sizes}
+                         for ratio, by_res in table.items()}
+        return {ratio: by_res for ratio, by_res in table.items() if by_res}
+
+    def choose_size(self) -> tuple[str, str, str]:
+        request, caps = self.request, self.caps
+        table = self.allowed_sizes()
+        if not table:
+            raise self.refuse("size", "no size fits this request", caps.all_sizes)
+        everything = [size for by_res in table.values() for size in by_res.values()]
+        image_size = self.image_size_required()
+        if image_size is not None and request.size is None:
+            if image_size not in everything:
+                raise self.refuse("image", f"the input image must match the video size, and "
+                                  f"{image_size} is not a size this model makes", everything)
+            width, height = parse_size(image_size)
+            aspect = next(ratio for ratio, by_res in table.items()
+                          if image_size in by_res.values())
+            resolution = next(res for res, size in table[aspect].items() if size == image_size)
+            self.adjust("aspect_ratio", request.wanted_aspect_ratio, aspect,
+                        "the input image sets the frame", list(table))
+            self.adjust("resolution", request.wanted_resolution, resolution,
+                        "the input image sets the frame", list(table[aspect]))
+            return aspect, resolution, image_size
+
+        wanted_ratio = request.wanted_aspect_ratio
+        if wanted_ratio in table:
+            aspect = wanted_ratio
+        elif wanted_ratio is None and request.size is not None:
+            aspect = _nearest_ratio(*parse_size(request.size), table)
+        elif wanted_ratio is None:
+            aspect = caps.default_aspect_ratio if caps.default_aspect_ratio in table else next(
+                iter(table))
+        else:
+            aspect = _nearest_ratio(*_ratio_parts(wanted_ratio), table)
+        self.adjust("aspect_ratio", wanted_ratio, aspect,
+                    f"{self.name} makes {', '.join(table)}", list(table))
+
+        by_res = table[aspect]
+        wanted_res = request.wanted_resolution
+        if wanted_res in by_res:
+            resolution = wanted_res
+        elif wanted_res is None:
+            resolution = (caps.default_resolution if caps.default_resolution in by_res
+                          else min(by_res, key=resolution_rank))
+        else:
+            rank = resolution_rank(wanted_res)
+            resolution = min(by_res, key=lambda res: (abs(resolution_rank(res) - rank),
+                                                      -resolution_rank(res)))
+        self.adjust("resolution", wanted_res, resolution,
+                    f"{self.name} makes {', '.join(by_res)} at {aspect}", list(by_res))
+        size = by_res[resolution]
+        self.adjust("size", request.size, size, f"nearest size {self.name} makes", everything)
+        if image_size is not None and image_size != size:
+            raise self.refuse("image", f"the input image is {image_size} but the video is "
+                              f"{size}; they must match", [size])
+        return aspect, resolution, size
+
+    def image_size_required(self) -> str | None:
+        """The size the input image forces, for models whose frame must match the image."""
+        image = self.request.image
+        if not self.caps.image_limits.must_match_size or image is None or image.data is None:
+            return None
+        width, height = image.size or (0, 0)
+        return f"{width}x{height}"
+
+    # -- duration, audio, optional fields ----------------------------------------------------
+    def rules_for(self, resolution: str) -> list[Rule]:
+        return [rule for rule in self.caps.rules if self.applies(rule, resolution=resolution)]
+
+    def applies(self, rule: Rule, *, resolution: str | None) -> bool:
+        request = self.request
+        if rule.when.resolutions is not None and resolution is None:
+            return False
+        return rule.when.holds(
+            resolution=resolution, has_image=request.image is not None,
+            has_last_frame=request.last_frame is not None,
+            has_reference_images=bool(request.reference_images), audio=request.audio)
+
+    def choose_duration(self, rules: list[Rule]) -> int:
+        allowed = list(self.caps.durations)
+        reason = f"{self.name} makes clips of {_seconds(allowed)}"
+        for rule in rules:
+            if rule.durations is not None:
+                narrowed = [value for value in allowed if value in rule.durations]
+                if not narrowed:
+                    raise self.refuse("duration", f"no duration fits ({rule.reason})",
+                                      rule.durations)
+                allowed = narrowed
+                reason = rule.reason or f"only {_seconds(allowed)} {rule.when.describe()}"
+        asked = self.request.duration
+        if asked is None:
+            default = self.caps.default_duration
+            return default if default in allowed else min(allowed)
+        longer = [value for value in allowed if value >= asked - 1e-9]
+        given = min(longer) if longer else max(allowed)
+        self.adjust("duration", asked if asked != int(asked) else int(asked), given, reason,
+                    allowed)
+        return given
+
+    def choose_audio(self, rules: list[Rule]) -> bool:
+        support = self.caps.audio
+        why = f"{self.name} {'never' if support == 'never' else 'always'} generates audio"
+        for rule in rules:
+            if rule.audio is not None:
+                support, why = rule.audio, rule.reason or f"audio is {rule.audio} here"
+        asked = self.request.audio
+        if support == "never":
+            if asked:
+                raise self.refuse("audio", f"audio is required but {why}", [False])
+            return False
+        if support == "always":
+            self.adjust("audio", asked, True, why, [True])
+            return True
+        return bool(asked)
+
+    def optional_field(self, field: str, value: Any, supported: bool) -> Any:
+        if value is None or supported:
+            return value
+        self.adjust(field, value, None, f"{self.name} takes no {field}; it is not sent", [])
+        return None
+
+
+def _ratio_parts(ratio: str) -> tuple[int, int]:
+    width, height = ratio.split(":")
+    return int(width), int(height)
+
+
+def _nearest_ratio(width: int, height: int, table: dict[str, dict[str, str]]) -> str:
+    wanted = math.log(width / height)
+    return min(table, key=lambda ratio: abs(math.log(_ratio_value(ratio, table)) - wanted))
+
+
+def _ratio_value(ratio: str, table: dict[str, dict[str, str]]) -> float:
+    width, height = parse_size(next(iter(table[ratio].values())))
+    return width / height
+
+
+def _seconds(values: Sequence[int]) -> str:
+    return ", ".join(f"{value}" for value in values) + " s"
+
+
+__all__ = ["normalise", "aspect_ratio_of"]

@@ -1,0 +1,43 @@
+"""The default observer: standard ``logging`` of every event, never a secret.
+
+Events carry only models whose secrets are excluded (jobs hold credential *names*), so what
+is logged here is safe to ship.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from .hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from .models import Adjustment, Attempt, Job, VideoResult
+
+log = logging.getLogger("vidbridge")
+
+
+class LoggingObserver:
+    @hookimpl
+    def attempt_started(self, provider: str, model: str, request_id: str) -> None:
+        log.info("[%s] trying %s:%s", request_id, provider, model)
+
+    @hookimpl
+    def adjustment_made(self, provider: str, model: str, adjustment: Adjustment) -> None:
+        log.info("%s:%s adjusted %s: %r -> %r (%s)", provider, model, adjustment.field,
+                 adjustment.asked, adjustment.given, adjustment.reason)
+
+    @hookimpl
+    def job_accepted(self, job: Job) -> None:
+        log.info("%s accepted job %s (%s)", job.provider, job.id, job.model)
+
+    @hookimpl
+    def fallback(self, attempt: Attempt, request_id: str) -> None:
+        log.warning("[%s] %s:%s %s: %s", request_id, attempt.provider, attempt.model,
+                    attempt.outcome, attempt.reason)
+
+    @hookimpl
+    def job_finished(self, result: VideoResult) -> None:
+        job = result.job
+        log.info("%s job %s %s%s", job.provider, job.id, job.status,
+                 f" -> {result.path}" if result.path else "")
