@@ -84,6 +84,14 @@ class Simulator:
         return int(spec.value) if spec.value is not None else self.settings.retry_after_seconds
 
 
+def fate_of(fired: set[str]) -> str | None:
+    """The fate a new job gets from the job scenarios that fired (None: it succeeds)."""
+    for name in ("content_policy_job", "content_policy", "job_failed"):
+        if name in fired:
+            return name
+    return None
+
+
 def json_response(
     body: Any, status: int = 200, headers: dict[str, str] | None = None,
     fired: Iterable[Spec] = (),

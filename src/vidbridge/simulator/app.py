@@ -1,0 +1,77 @@
+"""The ASGI app: every provider under its own prefix on one port, and ways to serve it."""
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from .common import Simulator
+from .gemini_api import GeminiVeo
+from .kling_api import KlingVideos
+from .openai_api import OpenAIVideos
+from .runway_api import RunwayTasks
+from .scenarios import SCENARIO_NAMES
+from .settings import SimulatorSettings
+from .vertex_api import VertexVeo
+
+PREFIXES = ("/openai", "/gemini", "/vertex", "/runway", "/kling")
+
+
+def create_app(settings: SimulatorSettings | None = None) -> Starlette:
+    """A Starlette app serving every simulated provider; state lives in the app."""
+    sim = Simulator(settings or SimulatorSettings())
+
+    async def index(request: Request) -> Response:
+        return JSONResponse({"simulator": "vidbridge", "providers": list(PREFIXES),
+                             "scenarios": list(SCENARIO_NAMES)})
+
+    app = Starlette(routes=[
+        Route("/", index),
+        Mount("/openai", routes=OpenAIVideos(sim).routes()),
+        Mount("/gemini", routes=GeminiVeo(sim).routes()),
+        Mount("/vertex", routes=VertexVeo(sim).routes()),
+        Mount("/runway", routes=RunwayTasks(sim).routes()),
+        Mount("/kling", routes=KlingVideos(sim).routes()),
+    ])
+    app.state.simulator = sim
+    return app
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: Starlette, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve `app` with uvicorn in a daemon thread; yields its base URL ("http://host:port")."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    # The server runs in a thread, where installing signal handlers would fail.
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.run, name="vidbridge-simulator", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"simulator did not start on {host}:{port}")
+        time.sleep(0.01)
+    bound = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://{host}:{bound}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def run(host: str = "127.0.0.1", port: int = 8750, scenario: str | None = None, seed: int = 0,
+        require_key: str | None = None, kling_secret: str | None = None) -> None:
+    """Serve the simulator in the foreground until interrupted (``vidbridge simulate``)."""
+    import uvicorn
+
+    settings = SimulatorSettings(seed=seed, scenario=scenario, require_key=require_key,
+                                 kling_secret=kling_secret)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
