@@ -19,7 +19,6 @@ and our own words only, so a key can never travel inside an exception.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import time
 from collections.abc import Mapping, Sequence
@@ -210,6 +209,8 @@ def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) ->
     try:
         return max(0.0, float(value))
     except ValueError:
+        import email.utils  # rare (HTTP-date form), and heavy to import up front
+
         parsed = email.utils.parsedate_to_datetime(value) if value else None
         if parsed is None:
             return None

@@ -34,7 +34,8 @@ IMAGE_MIME_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: validators are built on first use, which keeps `import vidbridge` light.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # --- sizes, ratios, resolutions --------------------------------------------------------------

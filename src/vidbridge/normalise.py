@@ -91,6 +91,9 @@ class _Normaliser:
 
     def check_inputs(self) -> None:
         request, caps = self.request, self.caps
+        if request.audio and caps.audio == "never":
+            raise self.refuse("audio", "audio is required but this model never generates it",
+                              [False])
         if request.image is None and not caps.supports_text:
             raise self.refuse("image", "text-to-video is not supported; an input image is "
                               "required", ["an image"])

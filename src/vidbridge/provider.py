@@ -24,7 +24,8 @@ class Credentials(BaseModel):
     OAuth token) each time it is called.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True,
+                              defer_build=True)
 
     name: str = "default"
     api_key: SecretStr | None = None

@@ -1,0 +1,40 @@
+"""Median time of `import vidbridge` against importing httpx + pydantic + pluggy alone.
+
+Each sample is a fresh interpreter that times only its import statement, alternating the two
+so machine noise hits both alike. Target: ratio <= 1.5 (optional parts load lazily).
+Run: .venv/bin/python benchmarks/import_time.py [samples]
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+
+PROBE = "import time; t = time.perf_counter(); import {modules}; print(time.perf_counter() - t)"
+
+
+def sample(modules: str) -> float:
+    out = subprocess.run([sys.executable, "-c", PROBE.format(modules=modules)],
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+def main(samples: int = 15) -> None:
+    base, ours = [], []
+    for _ in range(samples):
+        base.append(sample("httpx, pydantic, pluggy"))
+        ours.append(sample("vidbridge"))
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, vidbridge; print(sorted(m for m in sys.modules if "
+         "m.split('.')[0] in {'starlette','uvicorn','av','typer','rich','jwt','PIL','sqlite3'}))"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    b, o = statistics.median(base), statistics.median(ours)
+    print(f"import httpx+pydantic+pluggy: median {b * 1000:.1f} ms over {samples} runs")
+    print(f"import vidbridge:             median {o * 1000:.1f} ms over {samples} runs")
+    print(f"ratio: {o / b:.2f} (target <= 1.5)")
+    print(f"optional modules loaded by `import vidbridge`: {loaded}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 15)

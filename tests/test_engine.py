@@ -1,0 +1,184 @@
+"""The engine over httpx.MockTransport: one set of tests, run with both drivers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from vidbridge import (
+    ContentPolicyError,
+    JobFailedError,
+    JobTimeoutError,
+    PollPolicy,
+    ProviderUnavailableError,
+    SubmitUncertainError,
+)
+
+from .fakes import MP4, FakeAcme, FakeClock
+from .helpers import Runner
+
+REQUEST = {"prompt": "a red kite over dunes", "duration": 5, "aspect_ratio": "16:9"}
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def runner(mode: str, server: FakeAcme | None = None, **kw: Any) -> Runner:
+    return Runner(mode, server or FakeAcme(), FakeClock(), **kw)
+
+
+def test_success_writes_the_video_and_reports_the_plan(mode: str, tmp_path: Path) -> None:
+    run = runner(mode)
+    result = run("generate", REQUEST, model="acme:motion-2", output=tmp_path / "out.mp4")
+    assert result.job.status == "succeeded"
+    assert result.job.credential == "acme-key" and result.job.model == "motion-2"
+    assert (tmp_path / "out.mp4").read_bytes() == MP4
+    assert result.bytes_written == len(MP4)
+    assert [(a.field, a.asked, a.given) for a in result.adjustments] == [("duration", 5, 8)]
+    assert result.estimated_cost_usd == pytest.approx(0.8)  # 8 s sent x $0.10, not 5 s
+    assert run.server.bodies[0]["seconds"] == 8
+    assert run.server.submits == {"acme": 1} and run.server.polls == {"acme": 2}
+    assert list(tmp_path.iterdir()) == [tmp_path / "out.mp4"]  # no temp file left behind
+
+
+def test_failed_job_raises_with_its_code_and_is_not_resubmitted(mode: str,
+                                                                tmp_path: Path) -> None:
+    server = FakeAcme(poll_script={"acme": [httpx.Response(
+        200, json={"id": "acme-1", "status": "error", "error": "render_crashed"})]})
+    run = runner(mode, server)
+    with pytest.raises(JobFailedError) as caught:
+        run("generate", REQUEST, model="acme:motion-2", output=tmp_path / "out.mp4")
+    assert caught.value.code == "render_crashed" and caught.value.provider == "acme"
+    assert server.submits == {"acme": 1}
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_moderation_failure_is_a_content_policy_error(mode: str) -> None:
+    server = FakeAcme(poll_script={"acme": [httpx.Response(
+        200, json={"id": "acme-1", "status": "error", "error": "unsafe_output",
+                   "failure": "content_policy"})]})
+    with pytest.raises(ContentPolicyError):
+        runner(mode, server)("generate", REQUEST, model="acme:motion-2")
+
+
+def test_poll_429_waits_retry_after_then_succeeds(mode: str, tmp_path: Path) -> None:
+    limited = httpx.Response(429, headers={"retry-after": "7"}, json={"message": "slow down"})
+    server = FakeAcme(poll_script={"acme": [limited, limited]})
+    run = runner(mode, server)
+    result = run("generate", REQUEST, model="acme:motion-2", output=tmp_path / "v.mp4")
+    assert result.job.status == "succeeded"
+    assert run.clock.slept.count(7.0) == 2  # the provider's hint, not our backoff
+    assert server.submits == {"acme": 1}
+
+
+def test_provider_poll_hint_is_honoured(mode: str) -> None:
+    hinted = httpx.Response(200, json={"id": "acme-1", "status": "rendering", "poll_after": 3.5})
+    server = FakeAcme(poll_script={"acme": [hinted]})
+    run = runner(mode, server)
+    run("generate", REQUEST, model="acme:motion-2")
+    assert 3.5 in run.clock.slept
+
+
+def test_backoff_grows_and_is_capped(mode: str) -> None:
+    server = FakeAcme(polls_to_finish=12)
+    run = runner(mode, server, poll=PollPolicy(first=1, factor=2, cap=5, jitter=0))
+    run("generate", REQUEST, model="acme:motion-2")
+    assert run.clock.slept[:5] == [1, 2, 4, 5, 5]
+
+
+def test_deadline_stops_polling_cancels_and_keeps_the_job(mode: str) -> None:
+    server = FakeAcme(polls_to_finish=10_000)
+    run = runner(mode, server, deadline_s=60)
+    with pytest.raises(JobTimeoutError) as caught:
+        run("generate", REQUEST, model="acme:motion-2")
+    assert caught.value.job is not None and caught.value.job.id == "acme-1"
+    assert server.cancels == ["acme-1"]
+    assert sum(run.clock.slept) <= 60
+    assert server.submits == {"acme": 1}
+
+
+def test_persistent_poll_errors_give_up_after_the_limit(mode: str) -> None:
+    down = httpx.Response(503, json={"message": "maintenance"})
+    server = FakeAcme(poll_script={"acme": [down] * 10})
+    run = runner(mode, server, poll=PollPolicy(transient_errors=3, jitter=0))
+    with pytest.raises(ProviderUnavailableError):
+        run("generate", REQUEST, model="acme:motion-2")
+    assert server.polls == {"acme": 4}
+
+
+class _Dropped(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body that sends half the bytes, then loses the connection."""
+
+    def __iter__(self) -> Any:
+        yield MP4[:100]
+        raise httpx.ReadError("connection reset")
+
+    async def __aiter__(self) -> Any:
+        yield MP4[:100]
+        raise httpx.ReadError("connection reset")
+
+
+def _dropped(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, headers={"content-length": str(len(MP4))}, stream=_Dropped())
+
+
+def test_connection_dropped_mid_download_leaves_nothing_at_the_target(mode: str,
+                                                                      tmp_path: Path) -> None:
+    server = FakeAcme(download_script=[_dropped] * 3)
+    with pytest.raises(ProviderUnavailableError):
+        runner(mode, server)("generate", REQUEST, model="acme:motion-2",
+                             output=tmp_path / "out.mp4")
+    assert list(tmp_path.iterdir()) == []
+    assert server.submits == {"acme": 1}
+
+
+def test_download_retries_after_a_drop(mode: str, tmp_path: Path) -> None:
+    server = FakeAcme(download_script=[_dropped])
+    result = runner(mode, server)("generate", REQUEST, model="acme:motion-2",
+                                  output=tmp_path / "out.mp4")
+    assert (tmp_path / "out.mp4").read_bytes() == MP4 and result.bytes_written == len(MP4)
+
+
+def test_wrong_size_is_an_error_and_nothing_partial_remains(mode: str, tmp_path: Path) -> None:
+    short = httpx.Response(200, headers={"content-length": "99999"}, content=MP4)
+    server = FakeAcme(download_script=[short] * 3)
+    with pytest.raises(ProviderUnavailableError, match="of 99999 bytes"):
+        runner(mode, server)("generate", REQUEST, model="acme:motion-2",
+                             output=tmp_path / "out.mp4")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_submit_without_answer_is_uncertain_and_never_retried(mode: str) -> None:
+    def timeout(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("no answer", request=request)
+
+    server = FakeAcme(submit_script={"acme": [timeout]})
+    with pytest.raises(SubmitUncertainError):
+        runner(mode, server)("generate", REQUEST, model="acme:motion-2")
+    assert server.submits == {"acme": 1}
+
+
+def test_unreachable_provider_is_a_retryable_unavailable_error(mode: str) -> None:
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    server = FakeAcme(submit_script={"acme": [refused]})
+    with pytest.raises(ProviderUnavailableError) as caught:
+        runner(mode, server)("generate", REQUEST, model="acme:motion-2")
+    assert caught.value.retryable
+
+
+def test_submit_then_resume_finishes_without_a_second_submit(mode: str, tmp_path: Path) -> None:
+    server = FakeAcme()
+    run = runner(mode, server)
+    job = run("submit", REQUEST, model="acme:motion-2")
+    assert job.status == "queued" and server.polls == {}
+    result = run("resume", job.id, output=tmp_path / "later.mp4")
+    assert result.job.status == "succeeded" and (tmp_path / "later.mp4").exists()
+    assert result.plan is not None and result.plan.duration == 8  # read back from the ledger
+    assert server.submits == {"acme": 1}
