@@ -1,1 +1,399 @@
-"""kling adapter (being written)."""
+"""Kling adapter: the classic ``model_name`` endpoints (``/v1/videos/text2video`` and
+``/v1/videos/image2video``) for Kling 1.x and 2.x.
+
+Wire format from shared/reference/kling.md. Model ids carry the mode: ``kling-v2-6:pro`` sends
+``model_name="kling-v2-6", mode="pro"``; the single-tier master models have no suffix and send
+no ``mode``. Prices are in resource-pack units (US$0.14 each on a standard pack; a config may
+override ``usd_per_unit``). Image-to-video has no aspect-ratio field: Kling frames the output
+like the input image, so a plan's ``aspect_ratio``/``size`` for an image request is what the
+caller asked, never sent, and the delivered frame follows the image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from vidbridge import (
+    Credentials,
+    ImageLimits,
+    Job,
+    ModelCapabilities,
+    Plan,
+    Price,
+    Rule,
+    RuleCondition,
+    errors,
+    hookimpl,
+)
+from vidbridge.models import ImageInput, JobStatus
+
+REGIONS = {"global": "https://api-singapore.klingai.com",
+           "china": "https://api-beijing.klingai.com"}
+AUTH_MODES = ("jwt", "api_key")
+UNIT_USD = 0.14  # standard pack price; packs differ, so configs may override it
+TOKEN_TTL_S = 1800  # every official sample signs for 30 min; longer is unverified
+TOKEN_SKEW_S = 5  # nbf in the past tolerates clock skew
+TOKEN_RENEW_S = 300  # re-sign when less than 5 min remain
+POLL_AFTER_S = 5.0  # Kling's guidance: poll every 5-10 s
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One row of Kling's capability map (reference §1) for one model and mode."""
+
+    model_name: str
+    mode: str | None  # None: a single-tier master model, sent without ``mode``
+    resolution: str
+    units_5s: float  # resource-pack units for a 5 s clip
+    text: bool = True
+    tail: bool = False  # image_tail (last frame)
+    cfg_scale: bool = False  # v2.x models do not take cfg_scale
+    sound_units_5s: float | None = None  # ``sound`` exists (v2-6 pro): units with sound on
+
+    @property
+    def key(self) -> str:
+        return f"{self.model_name}:{self.mode}" if self.mode else self.model_name
+
+
+SPECS = (
+    Spec("kling-v1", "std", "720p", 1, tail=True, cfg_scale=True),
+    Spec("kling-v1", "pro", "720p", 3.5, tail=True, cfg_scale=True),
+    Spec("kling-v1-5", "std", "720p", 2, text=False, cfg_scale=True),
+    Spec("kling-v1-5", "pro", "1080p", 3.5, text=False, tail=True, cfg_scale=True),
+    Spec("kling-v1-6", "std", "720p", 2, cfg_scale=True),
+    Spec("kling-v1-6", "pro", "1080p", 3.5, tail=True, cfg_scale=True),
+    Spec("kling-v2-master", None, "720p", 10),
+    Spec("kling-v2-1", "std", "720p", 2, text=False),
+    Spec("kling-v2-1", "pro", "1080p", 3.5, text=False, tail=True),
+    Spec("kling-v2-1-master", None, "1080p", 10),
+    Spec("kling-v2-5-turbo", "std", "720p", 1.5),  # std resolution [UNVERIFIED]
+    Spec("kling-v2-5-turbo", "pro", "1080p", 2.5, tail=True),
+    Spec("kling-v2-6", "std", "720p", 1.5),  # v2-6 resolutions [UNVERIFIED]
+    Spec("kling-v2-6", "pro", "1080p", 2.5, tail=True, sound_units_5s=5),
+)
+# The reference names resolutions only; these are the frames they stand for.
+FRAMES = {"720p": {"16:9": "1280x720", "9:16": "720x1280", "1:1": "720x720"},
+          "1080p": {"16:9": "1920x1080", "9:16": "1080x1920", "1:1": "1080x1080"}}
+IMAGES = ImageLimits(mime_types=("image/jpeg", "image/png"), max_bytes=10 * 1024 * 1024,
+                     min_side=300, min_aspect=0.4, max_aspect=2.5)
+# Rules keyed by model_name: cross-field limits the capability map states.
+RULES: dict[str, tuple[Rule, ...]] = {
+    "kling-v1": (Rule(when=RuleCondition(has_last_frame=True), durations=(5,),
+                      reason="kling-v1 takes a last frame (image_tail) for 5 s clips only"),),
+    "kling-v2-6": (Rule(when=RuleCondition(has_last_frame=True), audio="never",
+                        reason="kling-v2-6 makes silent video when a last frame "
+                               "(image_tail) is given"),),
+}
+
+
+def capabilities(spec: Spec) -> ModelCapabilities:
+    per_second = spec.units_5s / 5
+    sound = spec.sound_units_5s
+    return ModelCapabilities(
+        durations=(5, 10), default_duration=5, default_aspect_ratio="16:9",
+        sizes={aspect: {spec.resolution: size} for aspect, size in FRAMES[spec.resolution].items()},
+        audio="optional" if sound is not None else "never", supports_text=spec.text,
+        supports_image=True, supports_last_frame=spec.tail, supports_negative_prompt=True,
+        max_prompt_length=2500, image_limits=IMAGES, rules=RULES.get(spec.model_name, ()),
+        price=Price(per_second={spec.resolution: per_second},
+                    with_audio={spec.resolution: sound / 5} if sound is not None else {},
+                    unit="unit", usd_per_unit=UNIT_USD,
+                    source="kling.md §1 (units per clip at US$0.14/unit)"),
+        label=f"Kling {spec.model_name}" + (f" ({spec.mode})" if spec.mode else ""),
+    )
+
+
+BY_KEY = {spec.key: spec for spec in SPECS}
+MODELS: dict[str, ModelCapabilities] = {spec.key: capabilities(spec) for spec in SPECS}
+
+STATUS: dict[str, JobStatus] = {"submitted": "queued", "processing": "running",
+                                "succeed": "succeeded", "failed": "failed"}
+# task_status_msg is free text; these fragments mark a moderation failure. The real wordings
+# are [UNVERIFIED]: the reference shows only "Failure to pass the risk control system".
+POLICY_HINTS = ("risk control", "sensitive", "moderation", "content safety", "policy",
+                "violat", "inappropriate")
+ERRORS: errors.ErrorTable = {
+    # auth; 1304 (IP allow-list) is an access refusal too, not something a retry fixes
+    1000: errors.AuthenticationError, 1001: errors.AuthenticationError,
+    1002: errors.AuthenticationError, 1003: errors.AuthenticationError,
+    1004: errors.AuthenticationError, 1103: errors.AuthenticationError,
+    1304: errors.AuthenticationError,
+    # 1100 "account abnormal" means the account itself is unusable (configuration, not
+    # balance): the operator must look at it, as with a refused key.
+    1100: errors.AuthenticationError,
+    1101: errors.InsufficientCreditsError, 1102: errors.InsufficientCreditsError,
+    1200: errors.InvalidRequestError, 1201: errors.InvalidRequestError,
+    1202: errors.ModelUnavailableError, 1203: errors.ModelUnavailableError,
+    1300: errors.ContentPolicyError, 1301: errors.ContentPolicyError,
+    1302: errors.RateLimitError, 1303: errors.RateLimitError,
+    5000: errors.ProviderUnavailableError, 5001: errors.ProviderUnavailableError,
+    5002: errors.ProviderUnavailableError,
+}
+AUTH_CODES = frozenset({1000, 1001, 1002, 1003, 1004})
+NOT_FOUND_CODES = frozenset({1203})
+
+
+@dataclass(frozen=True)
+class _Token:
+    value: str
+    expires: float
+    secret_digest: str
+
+
+class Kling:
+    """Sans-IO adapter for Kling's task API; holds only a cache of signed tokens."""
+
+    name = "kling"
+    models = MODELS
+    credential_env = {"api_key": "KLING_ACCESS_KEY", "secret_key": "KLING_SECRET_KEY"}
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock  # wall-clock seconds: JWT exp/nbf are absolute times
+        self._tokens: dict[str, _Token] = {}
+
+    # -- credentials -------------------------------------------------------------------------
+    def check_credentials(self, creds: Credentials) -> None:
+        region = creds.options.get("region", "global")
+        if region not in REGIONS:
+            raise errors.ConfigError(f"kling option region must be one of "
+                                     f"{', '.join(REGIONS)}, not {region!r}")
+        auth = creds.options.get("auth", "jwt")
+        if auth not in AUTH_MODES:
+            raise errors.ConfigError(f"kling option auth must be one of "
+                                     f"{', '.join(AUTH_MODES)}, not {auth!r}")
+        if auth == "api_key":
+            if creds.api_key is None and creds.token is None:
+                raise errors.ConfigError(f"kling credential {creds.name!r} uses auth=api_key "
+                                         "but has no api_key")
+            return
+        missing = [f"{label} ({field}, {self.credential_env[field]})"
+                   for field, label in (("api_key", "access key"), ("secret_key", "secret key"))
+                   if getattr(creds, field) is None]
+        if missing:
+            raise errors.ConfigError(f"kling credential {creds.name!r} is missing the "
+                                     f"{' and the '.join(missing)}; Kling signs each request "
+                                     "with both")
+
+    def backend(self, creds: Credentials) -> str:
+        return creds.options.get("region", "global")
+
+    def base_url(self, creds: Credentials) -> str:
+        return creds.url(REGIONS[creds.options.get("region", "global")])
+
+    def token(self, creds: Credentials) -> str:
+        """The bearer token: the API key in ``auth=api_key`` mode, else a cached HS256 JWT."""
+        if creds.options.get("auth") == "api_key":
+            # Single API key mode (reference §2.2) is [UNVERIFIED]: used only when asked for.
+            return creds.bearer()
+        if creds.api_key is None or creds.secret_key is None:
+            self.check_credentials(creds)
+        assert creds.api_key is not None and creds.secret_key is not None
+        access, secret = creds.api_key.get_secret_value(), creds.secret_key.get_secret_value()
+        digest = hashlib.sha256(secret.encode()).hexdigest()
+        now = self.clock()
+        cached = self._tokens.get(access)
+        if (cached is not None and cached.secret_digest == digest
+                and cached.expires - now > TOKEN_RENEW_S):
+            return cached.value
+        import jwt  # PyJWT, loaded only by Kling users
+
+        issued = int(now)
+        claims = {"iss": access, "exp": issued + TOKEN_TTL_S, "nbf": issued - TOKEN_SKEW_S}
+        value = jwt.encode(claims, secret, algorithm="HS256", headers={"typ": "JWT"})
+        self._tokens[access] = _Token(value, issued + TOKEN_TTL_S, digest)
+        return value
+
+    def headers(self, creds: Credentials) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(creds)}"}
+
+    # -- submit ------------------------------------------------------------------------------
+    def body(self, plan: Plan) -> dict[str, Any]:
+        """The create body without ``external_task_id``: a pure function of the plan."""
+        spec = BY_KEY[plan.model]
+        body: dict[str, Any] = {"model_name": spec.model_name}
+        if plan.image is not None:
+            body["image"] = image_value(plan.image)
+            if plan.last_frame is not None:
+                body["image_tail"] = image_value(plan.last_frame)
+        if plan.prompt:
+            body["prompt"] = plan.prompt
+        if plan.negative_prompt:
+            body["negative_prompt"] = plan.negative_prompt
+        if spec.mode is not None:
+            body["mode"] = spec.mode
+        if plan.image is None:
+            body["aspect_ratio"] = plan.aspect_ratio
+        body["duration"] = str(plan.duration)
+        if spec.sound_units_5s is not None:
+            body["sound"] = "on" if plan.audio else "off"
+        body.update(self.extra_fields(plan, spec))
+        return body
+
+    def extra_fields(self, plan: Plan, spec: Spec) -> dict[str, Any]:
+        """Documented passthrough keys of ``plan.extra``; anything else is refused."""
+        allowed = ("external_task_id",) + (("cfg_scale",) if spec.cfg_scale else ())
+        for key in plan.extra:
+            if key not in allowed:
+                raise errors.InvalidRequestError(
+                    f"kling:{plan.model} takes no extra field {key!r}; allowed: "
+                    f"{', '.join(allowed)}", provider=self.name, param=key)
+        cfg = plan.extra.get("cfg_scale")
+        if cfg is None:
+            return {}
+        if isinstance(cfg, bool) or not isinstance(cfg, int | float) or not 0 <= cfg <= 1:
+            raise errors.InvalidRequestError(f"cfg_scale must be a number from 0 to 1, not "
+                                             f"{cfg!r}", provider=self.name, param="cfg_scale")
+        return {"cfg_scale": float(cfg)}
+
+    def external_task_id(self, plan: Plan) -> str:
+        """Our id for the task: the same plan (and nonce) always gives the same id, so a
+        submit whose answer was lost can be found by it instead of being paid for twice."""
+        nonce = str(plan.extra.get("external_task_id", ""))
+        canonical = json.dumps([self.body(plan), nonce], sort_keys=True, separators=(",", ":"))
+        return "vb-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+    def build_submit(self, plan: Plan, creds: Credentials) -> httpx.Request:
+        body = self.body(plan) | {"external_task_id": self.external_task_id(plan)}
+        return httpx.Request("POST", f"{self.base_url(creds)}/v1/videos/{family_of(plan)}",
+                             json=body, headers=self.headers(creds))
+
+    def parse_submit(self, response: httpx.Response, plan: Plan) -> Job:
+        return self.job(self.data_or_raise(response), None, family_of(plan)).model_copy(
+            update={"model": plan.model})
+
+    def build_lookup(self, plan_or_external_id: Plan | str, creds: Credentials, *,
+                     family: str | None = None) -> httpx.Request:
+        """Query a task by our ``external_task_id`` (after a submit whose answer never came).
+
+        A plan gives both the id and the endpoint family; a bare id needs ``family``
+        (``"text2video"`` or ``"image2video"``), since each family queries its own tasks.
+        """
+        if isinstance(plan_or_external_id, Plan):
+            external, kind = self.external_task_id(plan_or_external_id), family_of(
+                plan_or_external_id)
+        else:
+            if family not in ("text2video", "image2video"):
+                raise ValueError("a bare external_task_id needs family='text2video' or "
+                                 "'image2video'")
+            external, kind = plan_or_external_id, family
+        return httpx.Request("GET", f"{self.base_url(creds)}/v1/videos/{kind}/{external}",
+                             headers=self.headers(creds))
+
+    def parse_lookup(self, response: httpx.Response, plan: Plan) -> Job | None:
+        """The task a lookup found, or None when Kling has no task with that id."""
+        body = errors.response_json(response)
+        code = body.get("code") if isinstance(body, dict) else None
+        if response.status_code == 404 or code in NOT_FOUND_CODES:
+            return None
+        return self.parse_submit(response, plan)
+
+    # -- poll --------------------------------------------------------------------------------
+    def build_poll(self, job: Job, creds: Credentials) -> httpx.Request:
+        # Tasks are queried on the endpoint family that created them.
+        return httpx.Request("GET", f"{self.base_url(creds)}/v1/videos/{job.meta['family']}/"
+                             f"{job.id}", headers=self.headers(creds))
+
+    def parse_job(self, response: httpx.Response, previous: Job) -> Job:
+        return self.job(self.data_or_raise(response), previous, previous.meta["family"])
+
+    def job(self, data: dict[str, Any], previous: Job | None, kind: str) -> Job:
+        """A Job from a task object (create, query and lookup answers share its shape)."""
+        wire = data.get("task_status")
+        if wire not in STATUS:
+            raise errors.ProviderError(f"kling task has an unknown status {wire!r}",
+                                       provider=self.name)
+        status = STATUS[wire]
+        meta = {**(previous.meta if previous else {}), "family": kind}
+        if external := (data.get("task_info") or {}).get("external_task_id"):
+            meta["external_task_id"] = external
+        fields: dict[str, Any] = {
+            "provider": self.name,
+            "id": str(data.get("task_id") or (previous.id if previous else "")),
+            "status": status, "created_at": from_ms(data.get("created_at")),
+            "updated_at": from_ms(data.get("updated_at")),
+            "poll_after": None if status in ("succeeded", "failed") else POLL_AFTER_S,
+            "progress": 100.0 if status == "succeeded" else None,
+        }
+        if (units := data.get("final_unit_deduction")) not in (None, ""):
+            fields["reported_cost_usd"] = round(float(units) * UNIT_USD, 6)
+            meta["units"] = str(units)
+        if status == "succeeded":
+            videos = (data.get("task_result") or {}).get("videos") or []
+            if not videos or not videos[0].get("url"):
+                raise errors.ProviderError(f"kling task {fields['id']} succeeded without a "
+                                           "video URL", provider=self.name)
+            fields["output_url"] = videos[0]["url"]
+        if status == "failed":
+            reason = data.get("task_status_msg") or ""
+            fields.update(error_message=reason or "the task failed")
+            if any(hint in reason.lower() for hint in POLICY_HINTS):
+                meta["failure"] = "content_policy"
+        fields["meta"] = meta
+        if previous is None:
+            return Job(**fields)
+        return previous.model_copy(update=fields)
+
+    # -- download, cancel, errors ------------------------------------------------------------
+    def build_download(self, job: Job, creds: Credentials,
+                       variant: str = "video") -> httpx.Request | None:
+        if variant != "video" or job.output_url is None:
+            return None
+        return httpx.Request("GET", job.output_url)  # a CDN link: the JWT stays with Kling
+
+    def build_cancel(self, job: Job, creds: Credentials) -> httpx.Request | None:
+        return None  # these tasks have no cancel or delete endpoint
+
+    def raise_for_error(self, response: httpx.Response) -> None:
+        try:
+            body = errors.response_json(response)
+        except httpx.ResponseNotRead:  # a streamed download: no envelope to read
+            body = None
+        envelope = body if isinstance(body, dict) else {}
+        code = envelope.get("code")
+        if response.is_success and code in (0, None):
+            return
+        if code in AUTH_CODES:
+            self._tokens.clear()  # expired or refused token: the next call signs afresh
+        errors.raise_for_error(
+            response, provider=self.name, table=ERRORS,
+            code=code if code not in (0, None) else None,
+            message=envelope.get("message") or f"HTTP {response.status_code} from kling",
+            request_id=envelope.get("request_id"))
+
+    def data_or_raise(self, response: httpx.Response) -> dict[str, Any]:
+        """The envelope's ``data``; any ``code`` but 0 raises, even with HTTP 200."""
+        self.raise_for_error(response)
+        body = errors.response_json(response)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            raise errors.ProviderUnavailableError(
+                f"kling answered HTTP {response.status_code} without a task object",
+                provider=self.name, status=response.status_code)
+        return data
+
+
+def family_of(plan: Plan) -> str:
+    """The endpoint family a plan is created, queried and looked up on."""
+    return "image2video" if plan.image is not None else "text2video"
+
+
+def image_value(image: ImageInput) -> str:
+    """A public URL, or raw base64 (Kling refuses the ``data:`` prefix)."""
+    return image.url if image.url is not None else image.base64()
+
+
+def from_ms(value: Any) -> datetime | None:
+    return datetime.fromtimestamp(value / 1000, tz=UTC) if isinstance(value, int) else None
+
+
+@hookimpl
+def video_providers() -> list[Kling]:
+    return [Kling()]
