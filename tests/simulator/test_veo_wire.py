@@ -15,7 +15,8 @@ GEMINI_MODEL = "/gemini/v1beta/models/veo-3.1-generate-preview"
 
 def _gemini_submit(client: TestClient, parameters: dict, headers: dict | None = None,
                    prompt: str = "a potter at the wheel") -> dict:
-    response = client.post(f"{GEMINI_MODEL}:predictLongRunning", headers={**GEMINI, **(headers or {})},
+    response = client.post(f"{GEMINI_MODEL}:predictLongRunning",
+                           headers={**GEMINI, **(headers or {})},
                            json={"instances": [{"prompt": prompt}], "parameters": parameters})
     assert response.status_code == 200, response.text
     return response.json()
@@ -94,7 +95,8 @@ def test_gemini_retired_model_and_credentials(settings: SimulatorSettings) -> No
 
 
 def test_gemini_rate_limit_carries_retry_info(client: TestClient) -> None:
-    response = client.post(f"{GEMINI_MODEL}:predictLongRunning", json={"instances": [{"prompt": "x"}]},
+    response = client.post(f"{GEMINI_MODEL}:predictLongRunning",
+                           json={"instances": [{"prompt": "x"}]},
                            headers={**GEMINI, "X-Vidbridge-Scenario": "rate_limit=37"})
     assert response.status_code == 429 and response.headers["retry-after"] == "37"
     error = response.json()["error"]

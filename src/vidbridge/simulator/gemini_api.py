@@ -14,14 +14,26 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from .common import (
-    Simulator, SimulatorError, fate_of, json_response, key_ok, media_response, read_json,
+    Simulator,
+    SimulatorError,
+    fate_of,
+    json_response,
+    key_ok,
+    media_response,
+    read_json,
     simulator_error,
 )
 from .jobs import Job
 from .media import make_mp4
 from .scenarios import Spec
 from .veo import (
-    RAI_REASON, VeoJob, VeoModel, google_error, operation_error, rate_limited, server_error,
+    RAI_REASON,
+    VeoJob,
+    VeoModel,
+    google_error,
+    operation_error,
+    rate_limited,
+    server_error,
     validate,
 )
 

@@ -45,9 +45,12 @@ class Job:
     def stage(self, settings: SimulatorSettings) -> tuple[Phase, float]:
         """The job's phase and its render progress (0..1) right now; does not advance it."""
         if settings.fast:
-            steps: list[Phase] = ["queued"] + (["throttled"] if self.throttled else [])
             running = max(settings.fast_polls - 1, 1)
-            steps += ["running"] * running + ["done"]
+            steps: list[Phase] = ["queued"]
+            if self.throttled:
+                steps.append("throttled")
+            steps += ["running"] * running
+            steps.append("done")
             index = min(self.polls, len(steps) - 1)
             phase = steps[index]
             if phase != "running":

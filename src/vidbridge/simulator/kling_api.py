@@ -22,7 +22,13 @@ from starlette.routing import Route
 
 from . import tokens
 from .common import (
-    Simulator, SimulatorError, bearer, fate_of, json_response, media_response, read_json,
+    Simulator,
+    SimulatorError,
+    bearer,
+    fate_of,
+    json_response,
+    media_response,
+    read_json,
     simulator_error,
 )
 from .jobs import Job

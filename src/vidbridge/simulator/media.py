@@ -15,6 +15,7 @@ FPS = 24  # every provider simulated here delivers 24 fps
 SAMPLE_RATE = 48_000
 FALLBACK_CLIP = "fallback.mp4"
 
+_av: Any
 try:  # av is an optional extra: import it once, here, and nowhere else
     import av as _av
 

@@ -12,7 +12,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .common import (
-    Simulator, SimulatorError, bearer, fate_of, json_response, key_ok, media_response, read_json,
+    Simulator,
+    SimulatorError,
+    bearer,
+    fate_of,
+    json_response,
+    key_ok,
+    media_response,
+    read_json,
     simulator_error,
 )
 from .jobs import Job
@@ -164,7 +171,8 @@ class OpenAIVideos:
             "id": job.id, "object": "video", "model": job.model, "status": status,
             "progress": {"completed": 100, "failed": 0}.get(status, int(progress * 100)),
             "created_at": int(job.created_wall), "completed_at": finished,
-            "expires_at": finished + EXPIRY_SECONDS if status == "completed" else None,
+            "expires_at": (finished + EXPIRY_SECONDS
+                           if finished is not None and status == "completed" else None),
             "prompt": job.prompt, "seconds": job.extra["seconds"], "size": job.extra["size"],
             "remixed_from_video_id": job.extra.get("remixed_from"), "error": error,
         }

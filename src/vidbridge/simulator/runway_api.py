@@ -19,8 +19,15 @@ from starlette.routing import Route
 
 from . import tokens
 from .common import (
-    Simulator, SimulatorError, bearer, fate_of, json_response, key_ok, media_response,
-    read_json, simulator_error,
+    Simulator,
+    SimulatorError,
+    bearer,
+    fate_of,
+    json_response,
+    key_ok,
+    media_response,
+    read_json,
+    simulator_error,
 )
 from .jobs import Job
 from .media import make_mp4

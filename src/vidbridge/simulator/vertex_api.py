@@ -16,14 +16,26 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .common import (
-    Simulator, SimulatorError, bearer, fate_of, json_response, key_ok, read_json,
+    Simulator,
+    SimulatorError,
+    bearer,
+    fate_of,
+    json_response,
+    key_ok,
+    read_json,
     simulator_error,
 )
 from .jobs import Job
 from .media import make_mp4
 from .scenarios import Spec
 from .veo import (
-    RAI_REASON, VeoModel, google_error, operation_error, rate_limited, server_error, validate,
+    RAI_REASON,
+    VeoModel,
+    google_error,
+    operation_error,
+    rate_limited,
+    server_error,
+    validate,
 )
 
 PROVIDER = "vertex"
