@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Callable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -59,8 +59,10 @@ class ClientCore:
                  config: Config | None = None, pm: pluggy.PluginManager | None = None,
                  clock: Callable[[], float] = time.monotonic, poll: PollPolicy | None = None,
                  policy: Policy = "nearest", deadline_s: float = DEFAULT_DEADLINE_S,
-                 ledger: Ledger | None = None) -> None:
+                 ledger: Ledger | None = None,
+                 today: Callable[[], date] = date.today) -> None:
         self.pm = pm or plugin_manager()
+        self.today = today
         self.config = config
         self.credentials = dict(credentials or {})
         self.engine = Engine(clock=clock, poll_policy=poll or PollPolicy())
@@ -72,16 +74,20 @@ class ClientCore:
 
     # -- lookups -------------------------------------------------------------------------------
     def adapter(self, provider: str) -> VideoProvider:
+        """The adapter behind a provider name (a config entry may name another plugin)."""
         from .plugins import get_provider
 
-        return get_provider(provider, self.pm)
+        plugin = self.config.plugin(provider) if self.config is not None else provider
+        return get_provider(plugin, self.pm)
 
     def creds_for(self, provider: str, name: str | None = None) -> Credentials:
-        """The credentials a call to ``provider`` uses: explicit, configured, else from env."""
-        if provider in self.credentials:
-            return self.credentials[provider]
-        if self.config is not None and provider in self.config.providers:
-            return self.config.credentials(provider)
+        """The credentials a call uses: by the job's credential ``name`` when it has one
+        (so follow-up calls reuse the create call's context), else the provider's own."""
+        for key in filter(None, (name, provider)):
+            if key in self.credentials:
+                return self.credentials[key]
+            if self.config is not None and key in self.config.providers:
+                return self.config.credentials(key)
         return credentials_from_env(self.adapter(provider))
 
     @property
@@ -110,7 +116,8 @@ class ClientCore:
                               f"models: {', '.join(adapter.models)}")
         usd_per_unit = self.config.usd_per_unit(provider) if self.config else None
         return normalise(request, adapter.models[model_id], policy or self.policy,
-                         provider=provider, model=model_id, usd_per_unit=usd_per_unit)
+                         provider=provider, model=model_id, usd_per_unit=usd_per_unit,
+                         today=self.today())
 
     def is_route(self, name: str) -> bool:
         return self.config is not None and (name in self.config.routes
@@ -211,7 +218,7 @@ class VideoClient:
         """Build a client from a TOML config (``path``, else ``$VIDBRIDGE_CONFIG``)."""
         from .config import load_config
 
-        return cls(config=load_config(path), **kwargs)
+        return cls(config=load_config(path, pm=kwargs.get("pm")), **kwargs)
 
     def _run(self, steps: Steps[Any]) -> Any:
         return drive(steps, self.http, self.sleep)
@@ -268,7 +275,7 @@ class AsyncVideoClient:
     def from_config(cls, path: str | Path | None = None, **kwargs: Any) -> Self:
         from .config import load_config
 
-        return cls(config=load_config(path), **kwargs)
+        return cls(config=load_config(path, pm=kwargs.get("pm")), **kwargs)
 
     async def _run(self, steps: Steps[Any]) -> Any:
         return await adrive(steps, self.http, self.sleep)
@@ -304,6 +311,3 @@ class AsyncVideoClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-
-def new_request_id() -> str:
-    return uuid.uuid4().hex[:12]

@@ -34,6 +34,7 @@ class VidbridgeError(Exception):
     """Base of every vidbridge exception."""
 
     retryable: ClassVar[bool] = False
+    attempts: tuple[Any, ...] = ()  # set when a route stops on this error: every candidate
 
 
 class ConfigError(VidbridgeError):
