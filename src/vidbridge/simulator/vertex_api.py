@@ -26,7 +26,7 @@ from .common import (
     simulator_error,
 )
 from .jobs import Job
-from .media import make_mp4
+from .media import make_mp4_async
 from .scenarios import Spec
 from .veo import (
     RAI_REASON,
@@ -182,11 +182,11 @@ class VertexVeo:
             result["response"] = {"@type": RESPONSE_TYPE, "raiMediaFilteredCount": 1,
                                   "raiMediaFilteredReasons": [RAI_REASON], "videos": []}
         else:
-            result["response"] = {"@type": RESPONSE_TYPE, **self._videos(job)}
+            result["response"] = {"@type": RESPONSE_TYPE, **await self._videos(job)}
         return json_response(result, fired=fired)
 
     @staticmethod
-    def _videos(job: Job) -> dict[str, Any]:
+    async def _videos(job: Job) -> dict[str, Any]:
         samples = range(job.extra["samples"])
         storage = job.extra["storage"]
         if storage:
@@ -195,7 +195,8 @@ class VertexVeo:
             return {"raiMediaFilteredCount": 0, "videos": [
                 {"gcsUri": f"{prefix}/{job.id}/sample_{index}.mp4", "mimeType": "video/mp4"}
                 for index in samples]}
-        data = base64.b64encode(make_mp4(job.seconds, job.width, job.height, job.audio))
+        data = base64.b64encode(await make_mp4_async(job.seconds, job.width, job.height,
+                                                    job.audio))
         return {"videos": [{"bytesBase64Encoded": data.decode("ascii"), "mimeType": "video/mp4"}
                            for _ in samples]}
 
