@@ -63,21 +63,22 @@ class Spec:
         return f"{self.model_name}:{self.mode}" if self.mode else self.model_name
 
 
+# Newest first: tools (and the contract suite) try models in table order.
 SPECS = (
-    Spec("kling-v1", "std", "720p", 1, tail=True, cfg_scale=True),
-    Spec("kling-v1", "pro", "720p", 3.5, tail=True, cfg_scale=True),
-    Spec("kling-v1-5", "std", "720p", 2, text=False, cfg_scale=True),
-    Spec("kling-v1-5", "pro", "1080p", 3.5, text=False, tail=True, cfg_scale=True),
-    Spec("kling-v1-6", "std", "720p", 2, cfg_scale=True),
-    Spec("kling-v1-6", "pro", "1080p", 3.5, tail=True, cfg_scale=True),
-    Spec("kling-v2-master", None, "720p", 10),
-    Spec("kling-v2-1", "std", "720p", 2, text=False),
-    Spec("kling-v2-1", "pro", "1080p", 3.5, text=False, tail=True),
-    Spec("kling-v2-1-master", None, "1080p", 10),
-    Spec("kling-v2-5-turbo", "std", "720p", 1.5),  # std resolution [UNVERIFIED]
-    Spec("kling-v2-5-turbo", "pro", "1080p", 2.5, tail=True),
     Spec("kling-v2-6", "std", "720p", 1.5),  # v2-6 resolutions [UNVERIFIED]
     Spec("kling-v2-6", "pro", "1080p", 2.5, tail=True, sound_units_5s=5),
+    Spec("kling-v2-5-turbo", "std", "720p", 1.5),  # std resolution [UNVERIFIED]
+    Spec("kling-v2-5-turbo", "pro", "1080p", 2.5, tail=True),
+    Spec("kling-v2-1-master", None, "1080p", 10),
+    Spec("kling-v2-1", "std", "720p", 2, text=False),
+    Spec("kling-v2-1", "pro", "1080p", 3.5, text=False, tail=True),
+    Spec("kling-v2-master", None, "720p", 10),
+    Spec("kling-v1-6", "std", "720p", 2, cfg_scale=True),
+    Spec("kling-v1-6", "pro", "1080p", 3.5, tail=True, cfg_scale=True),
+    Spec("kling-v1-5", "std", "720p", 2, text=False, cfg_scale=True),
+    Spec("kling-v1-5", "pro", "1080p", 3.5, text=False, tail=True, cfg_scale=True),
+    Spec("kling-v1", "std", "720p", 1, tail=True, cfg_scale=True),
+    Spec("kling-v1", "pro", "720p", 3.5, tail=True, cfg_scale=True),
 )
 # The reference names resolutions only; these are the frames they stand for.
 FRAMES = {"720p": {"16:9": "1280x720", "9:16": "720x1280", "1:1": "720x720"},
