@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
@@ -65,7 +66,8 @@ class ClientCore:
         self.today = today
         self.config = config
         self.credentials = dict(credentials or {})
-        self.engine = Engine(clock=clock, poll_policy=poll or PollPolicy())
+        self.engine = Engine(clock=clock, poll_policy=poll or PollPolicy(),
+                             on_update=self.job_updated)
         self.clock = clock
         self.policy = policy
         self.deadline_s = deadline_s
@@ -126,9 +128,11 @@ class ClientCore:
     # -- step generators -----------------------------------------------------------------------
     def generate_steps(self, request: VideoRequest | Mapping[str, Any], *,
                        model: str | None = None, route: str | None = None,
-                       output: str | Path | None = None,
-                       policy: Policy | None = None) -> Steps[VideoResult]:
+                       output: str | Path | None = None, policy: Policy | None = None,
+                       request_id: str | None = None) -> Steps[VideoResult]:
+        """``request_id`` keys the ledger rows of this request (the gateway's video id)."""
         request = as_request(request)
+        request_id = request_id or uuid.uuid4().hex[:12]
         target = Path(output) if output is not None else None
         name = route or model
         if name is None:
@@ -136,11 +140,12 @@ class ClientCore:
                 raise ConfigError("name a model ('provider:model') or a route")
             name = self.config.default_route
         if route is not None or self.is_route(name):
-            return (yield from self.router.run(request, name, target, policy))
+            return (yield from self.router.run(request, name, target, policy, request_id))
         plan = self.plan(request, name, policy)
-        return (yield from self.single_steps(plan, target))
+        return (yield from self.single_steps(plan, target, request_id))
 
-    def single_steps(self, plan: Plan, target: Path | None) -> Steps[VideoResult]:
+    def single_steps(self, plan: Plan, target: Path | None,
+                     request_id: str | None = None) -> Steps[VideoResult]:
         adapter = self.adapter(plan.provider)
         creds = self.creds_for(plan.provider)
         adapter.check_credentials(creds)
@@ -148,13 +153,17 @@ class ClientCore:
             emit_adjustment(self.pm, plan.provider, plan.model, adjustment)
         job, written, content_type = yield from self.engine.run(
             adapter, plan, creds, target, self.clock() + self.deadline_s,
-            on_accepted=lambda job: self.accepted(job, plan))
+            on_accepted=lambda job: self.accepted(job, plan, request_id))
         return self.finished(job, plan, target, written, content_type, ())
 
-    def accepted(self, job: Job, plan: Plan | None) -> None:
+    def accepted(self, job: Job, plan: Plan | None, request_id: str | None = None) -> None:
         """Record an accepted job before polling, then tell observers."""
-        self.ledger.record(job, plan)
+        self.ledger.record(job, plan, request_key=request_id)
         emit_job_accepted(self.pm, job)
+
+    def job_updated(self, job: Job) -> None:
+        """Each poll's news goes to the ledger, so other readers (the gateway) see progress."""
+        self.ledger.update(job)
 
     def finished(self, job: Job, plan: Plan | None, target: Path | None, written: int,
                  content_type: str | None, attempts: tuple[Any, ...]) -> VideoResult:
@@ -225,10 +234,11 @@ class VideoClient:
 
     def generate(self, request: VideoRequest | Mapping[str, Any], *, model: str | None = None,
                  route: str | None = None, output: str | Path | None = None,
-                 policy: Policy | None = None) -> VideoResult:
-        """Generate one video on a model (``provider:model``) or a route, to ``output``."""
-        return self._run(self.core.generate_steps(request, model=model, route=route,  # type: ignore[no-any-return]
-                                                  output=output, policy=policy))
+                 policy: Policy | None = None, request_id: str | None = None) -> VideoResult:
+        """Generate one video on a model (``provider:model``), a route or an alias."""
+        return self._run(self.core.generate_steps(  # type: ignore[no-any-return]
+            request, model=model, route=route, output=output, policy=policy,
+            request_id=request_id))
 
     def submit(self, request: VideoRequest | Mapping[str, Any], *, model: str,
                policy: Policy | None = None) -> Job:
@@ -282,10 +292,11 @@ class AsyncVideoClient:
 
     async def generate(self, request: VideoRequest | Mapping[str, Any], *,
                        model: str | None = None, route: str | None = None,
-                       output: str | Path | None = None,
-                       policy: Policy | None = None) -> VideoResult:
+                       output: str | Path | None = None, policy: Policy | None = None,
+                       request_id: str | None = None) -> VideoResult:
         return await self._run(self.core.generate_steps(  # type: ignore[no-any-return]
-            request, model=model, route=route, output=output, policy=policy))
+            request, model=model, route=route, output=output, policy=policy,
+            request_id=request_id))
 
     async def submit(self, request: VideoRequest | Mapping[str, Any], *, model: str,
                      policy: Policy | None = None) -> Job:

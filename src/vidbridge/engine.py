@@ -82,6 +82,7 @@ class Engine:
     clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
     poll_policy: PollPolicy = field(default_factory=PollPolicy)
+    on_update: Callable[[Job], None] | None = None  # told of every polled state
 
     # -- submit --------------------------------------------------------------------------------
     def submit(self, adapter: VideoProvider, plan: Plan, creds: Credentials) -> Steps[Job]:
@@ -122,6 +123,8 @@ class Engine:
                 response = yield adapter.build_poll(job, creds)
                 job = adapter.parse_job(response, job)
                 errors, pause = 0, job.poll_after
+                if self.on_update is not None:
+                    self.on_update(job)
             except (httpx.TransportError, RateLimitError, ProviderUnavailableError) as exc:
                 errors += 1
                 if errors > policy.transient_errors:

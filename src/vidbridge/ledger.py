@@ -108,6 +108,13 @@ class Ledger:
                                    (provider, job_id)).fetchone()
         return Plan.model_validate_json(row[0]) if row and row[0] else None
 
+    def by_request(self, request_key: str) -> list[tuple[str, Job]]:
+        """(state, job) of every job recorded for one request, oldest first."""
+        with self._lock:
+            rows = self._db.execute("SELECT state, job FROM jobs WHERE request_key=? "
+                                    "ORDER BY created", (request_key,)).fetchall()
+        return [(state, Job.model_validate_json(job)) for state, job in rows]
+
     def pending(self) -> list[Job]:
         """Accepted jobs not yet finished: what ``resume`` should pick up after a crash."""
         with self._lock:

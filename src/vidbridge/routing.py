@@ -171,9 +171,9 @@ class Router:
 
     # -- running -----------------------------------------------------------------------------
     def run(self, request: VideoRequest, name: str, target: Path | None,
-            policy: Policy | None = None) -> Steps[VideoResult]:
+            policy: Policy | None = None, request_id: str | None = None) -> Steps[VideoResult]:
         route_name, route = self.config.route(name)
-        request_id = uuid.uuid4().hex[:12]
+        request_id = request_id or uuid.uuid4().hex[:12]
         deadline = self.core.clock() + route.deadline_s
         attempts: list[Attempt] = []
         last_error: BaseException | None = None
@@ -234,7 +234,7 @@ class Router:
                 yield Sleep(wait)
                 continue
             break
-        core.accepted(job, plan)
+        core.accepted(job, plan, request_id)
         try:
             job = yield from core.engine.finish(adapter, job, creds, target, deadline)
             written, content_type = 0, None
