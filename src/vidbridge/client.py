@@ -22,7 +22,13 @@ from .engine import Engine, PollPolicy, Steps, adrive, drive
 from .errors import ConfigError
 from .models import Job, Plan, Policy, VideoRequest, VideoResult, as_request
 from .normalise import normalise
-from .plugins import emit_adjustment, emit_job_accepted, emit_job_finished, plugin_manager
+from .plugins import (
+    emit_adjustment,
+    emit_job_accepted,
+    emit_job_finished,
+    emit_job_updated,
+    plugin_manager,
+)
 from .provider import Credentials, VideoProvider
 
 if TYPE_CHECKING:
@@ -164,6 +170,7 @@ class ClientCore:
     def job_updated(self, job: Job) -> None:
         """Each poll's news goes to the ledger, so other readers (the gateway) see progress."""
         self.ledger.update(job)
+        emit_job_updated(self.pm, job)
 
     def finished(self, job: Job, plan: Plan | None, target: Path | None, written: int,
                  content_type: str | None, attempts: tuple[Any, ...]) -> VideoResult:

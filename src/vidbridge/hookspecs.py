@@ -36,6 +36,11 @@ def job_accepted(job: Job) -> None:
 
 
 @hookspec
+def job_updated(job: Job) -> None:
+    """A poll brought news of a job (status, progress). Its ledger row is already updated."""
+
+
+@hookspec
 def fallback(attempt: Attempt, request_id: str) -> None:
     """A candidate was skipped or failed and the route moves on to the next one."""
 

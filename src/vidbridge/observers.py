@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .models import Adjustment, Attempt, Job, VideoResult
 
 log = logging.getLogger("vidbridge")
+log.addHandler(logging.NullHandler())  # a library logs; the application decides where to
 
 
 class LoggingObserver:
@@ -33,7 +34,7 @@ class LoggingObserver:
 
     @hookimpl
     def fallback(self, attempt: Attempt, request_id: str) -> None:
-        log.warning("[%s] %s:%s %s: %s", request_id, attempt.provider, attempt.model,
+        log.info("[%s] %s:%s %s: %s", request_id, attempt.provider, attempt.model,
                     attempt.outcome, attempt.reason)
 
     @hookimpl

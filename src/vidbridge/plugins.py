@@ -91,6 +91,10 @@ def emit_job_accepted(pm: pluggy.PluginManager, job: Job) -> None:
     pm.hook.job_accepted(job=job)
 
 
+def emit_job_updated(pm: pluggy.PluginManager, job: Job) -> None:
+    pm.hook.job_updated(job=job)
+
+
 def emit_fallback(pm: pluggy.PluginManager, attempt: Attempt, request_id: str) -> None:
     pm.hook.fallback(attempt=attempt, request_id=request_id)
 

@@ -1,0 +1,3 @@
+from vidbridge.cli import main
+
+main()
