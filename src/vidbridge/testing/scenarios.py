@@ -83,7 +83,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("job_failed", ANY_INPUT, JobFailedError),
     Scenario("rate_limited", ANY_INPUT, RateLimitError),
     Scenario("auth_error", ANY_INPUT, AuthenticationError),
-    Scenario("invalid_parameter", (long_text_request, image_request), InvalidRequestError),
+    Scenario("invalid_parameter", ANY_INPUT, InvalidRequestError),
     Scenario("content_policy", ANY_INPUT, ContentPolicyError),
     Scenario("model_retired", ANY_INPUT, ModelUnavailableError, retired_model=True),
     Scenario("insufficient_credits", ANY_INPUT, InsufficientCreditsError, optional=True),
