@@ -42,6 +42,7 @@ UNIT_USD = 0.14  # standard pack price; packs differ, so configs may override it
 TOKEN_TTL_S = 1800  # every official sample signs for 30 min; longer is unverified
 TOKEN_SKEW_S = 5  # nbf in the past tolerates clock skew
 TOKEN_RENEW_S = 300  # re-sign when less than 5 min remain
+PROMPT_CHARS = 2500  # prompt and negative_prompt alike
 POLL_AFTER_S = 5.0  # Kling's guidance: poll every 5-10 s
 
 
@@ -103,7 +104,7 @@ def capabilities(spec: Spec) -> ModelCapabilities:
         sizes={aspect: {spec.resolution: size} for aspect, size in FRAMES[spec.resolution].items()},
         audio="optional" if sound is not None else "never", supports_text=spec.text,
         supports_image=True, supports_last_frame=spec.tail, supports_negative_prompt=True,
-        max_prompt_length=2500, image_limits=IMAGES, rules=RULES.get(spec.model_name, ()),
+        max_prompt_length=PROMPT_CHARS, image_limits=IMAGES, rules=RULES.get(spec.model_name, ()),
         price=Price(per_second={spec.resolution: per_second},
                     with_audio={spec.resolution: sound / 5} if sound is not None else {},
                     unit="unit", usd_per_unit=UNIT_USD,
@@ -227,6 +228,11 @@ class Kling:
         if plan.prompt:
             body["prompt"] = plan.prompt
         if plan.negative_prompt:
+            if len(plan.negative_prompt) > PROMPT_CHARS:
+                raise errors.CapabilityError(
+                    f"kling:{plan.model}: the negative prompt has {len(plan.negative_prompt)} "
+                    "characters", field="negative_prompt",
+                    allowed=[f"at most {PROMPT_CHARS} characters"], model=plan.model)
             body["negative_prompt"] = plan.negative_prompt
         if spec.mode is not None:
             body["mode"] = spec.mode

@@ -86,7 +86,9 @@ IMAGES = ImageLimits(mime_types=("image/jpeg", "image/png", "image/webp"),
 GEN4 = sizes_table(GEN4_RATIOS)
 VEO = sizes_table(VEO_RATIOS)
 TWO_TO_TEN = tuple(range(2, 11))
-COMMON: dict[str, Any] = dict(max_prompt_length=1000, image_limits=IMAGES, supports_image=True)
+PROMPT_UNITS = 1000
+COMMON: dict[str, Any] = dict(max_prompt_length=PROMPT_UNITS, image_limits=IMAGES,
+                              supports_image=True)
 VEO31: dict[str, Any] = dict(COMMON, durations=(4, 6, 8), default_duration=8, sizes=VEO,
                              audio="optional", supports_last_frame=True, supports_seed=True,
                              supports_negative_prompt=True, default_aspect_ratio="16:9")
@@ -184,6 +186,12 @@ class Runway:
         if plan.image is not None:
             body["promptImage"] = prompt_image(plan.image, plan.last_frame)
         if plan.prompt:
+            # Runway counts UTF-16 code units: an emoji is two, so len() can undercount.
+            if len(plan.prompt.encode("utf-16-le")) // 2 > PROMPT_UNITS:
+                raise errors.CapabilityError(
+                    f"runway:{plan.model}: the prompt is over {PROMPT_UNITS} UTF-16 code units",
+                    field="prompt", allowed=[f"at most {PROMPT_UNITS} UTF-16 code units"],
+                    model=plan.model)
             body["promptText"] = plan.prompt
         elif plan.model in PROMPT_REQUIRED:
             raise errors.CapabilityError(f"runway:{plan.model} needs a prompt, even with an "

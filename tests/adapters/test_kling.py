@@ -324,6 +324,14 @@ def test_unknown_extra_is_refused(adapter: kl.Kling) -> None:
     assert refused.value.param == "camera_control"
 
 
+def test_prompt_limits(adapter: kl.Kling) -> None:
+    with pytest.raises(CapabilityError, match="at most 2500 characters"):
+        plan("kling-v2-6:std", prompt="a" * 2501)
+    with pytest.raises(CapabilityError) as refused:
+        adapter.build_submit(plan("kling-v2-6:std", negative_prompt="b" * 2501), CREDS)
+    assert refused.value.field == "negative_prompt"
+
+
 def test_external_task_id_is_deterministic_and_takes_a_nonce(adapter: kl.Kling) -> None:
     made = plan("kling-v2-6:std")
     first = adapter.external_task_id(made)
@@ -457,30 +465,34 @@ def test_a_code_is_an_error_even_with_http_200(adapter: kl.Kling, code: int,
         adapter.parse_job(envelope(None, code=code, message="flattened"), job())
 
 
-def test_reference_error_bodies(adapter: kl.Kling) -> None:
-    bodies = [
-        (401, {"code": 1004, "message": "Auth failed: token expired",
-               "request_id": "f1c0a7d2-3e59-4b8a-9d61-2c7e0b4f58a3"}, AuthenticationError),
-        (429, {"code": 1303, "message": "parallel task over resource pack limit",
-               "request_id": "9984d27b-a408-4073-ae28-17ca6a13622d", "data": None},
-         RateLimitError),
-        (429, {"code": 1302, "message": "request too frequent, please try again later",
-               "request_id": "a6e3b9c4-5d21-4f07-8b3e-7c9d1f2a0e64"}, RateLimitError),
-        (400, {"code": 1201, "message": "duration value '7' is invalid, must be one of [5, 10]",
-               "request_id": "4b7d2e1f-0c9a-4e3b-a6d5-8f1c2b9e7a30"}, InvalidRequestError),
-        (400, {"code": 1301,
-               "message": "The content you submitted contains sensitive information",
-               "request_id": "2e9f4c7a-1b3d-4a6e-9c8f-5d0b7e2a1c46"}, ContentPolicyError),
-        (429, {"code": 1102, "message": "Account balance not enough",
-               "request_id": "c3a1f8e5-6d2b-4e9c-b7a0-1f4d8c2e9b57"}, InsufficientCreditsError),
-        (500, {"code": 5000, "message": "Internal server error, please retry later",
-               "request_id": "7f2d9b1e-4c8a-4b6f-a3e0-9d5c1e7b2f18"}, ProviderUnavailableError),
-    ]
-    for status, body, raised in bodies:
-        with pytest.raises(raised) as caught:
-            adapter.raise_for_error(httpx.Response(status, json=body))
-        assert body["message"] in str(caught.value)
-        assert caught.value.request_id == body["request_id"]
+REFERENCE_BODIES: list[tuple[int, dict[str, Any], type[ProviderError]]] = [
+    (401, {"code": 1004, "message": "Auth failed: token expired",
+           "request_id": "f1c0a7d2-3e59-4b8a-9d61-2c7e0b4f58a3"}, AuthenticationError),
+    (429, {"code": 1303, "message": "parallel task over resource pack limit",
+           "request_id": "9984d27b-a408-4073-ae28-17ca6a13622d", "data": None},
+     RateLimitError),
+    (429, {"code": 1302, "message": "request too frequent, please try again later",
+           "request_id": "a6e3b9c4-5d21-4f07-8b3e-7c9d1f2a0e64"}, RateLimitError),
+    (400, {"code": 1201, "message": "duration value '7' is invalid, must be one of [5, 10]",
+           "request_id": "4b7d2e1f-0c9a-4e3b-a6d5-8f1c2b9e7a30"}, InvalidRequestError),
+    (400, {"code": 1301,
+           "message": "The content you submitted contains sensitive information",
+           "request_id": "2e9f4c7a-1b3d-4a6e-9c8f-5d0b7e2a1c46"}, ContentPolicyError),
+    (429, {"code": 1102, "message": "Account balance not enough",
+           "request_id": "c3a1f8e5-6d2b-4e9c-b7a0-1f4d8c2e9b57"}, InsufficientCreditsError),
+    (500, {"code": 5000, "message": "Internal server error, please retry later",
+           "request_id": "7f2d9b1e-4c8a-4b6f-a3e0-9d5c1e7b2f18"}, ProviderUnavailableError),
+]
+
+
+@pytest.mark.parametrize(("status", "body", "raised"), REFERENCE_BODIES)
+def test_reference_error_bodies(adapter: kl.Kling, status: int, body: dict[str, Any],
+                                raised: type[ProviderError]) -> None:
+    with pytest.raises(raised) as caught:
+        adapter.raise_for_error(httpx.Response(status, json=body))
+    assert type(caught.value) is raised
+    assert body["message"] in str(caught.value)
+    assert caught.value.request_id == body["request_id"]
 
 
 def test_rate_limit_retry_after_from_headers(adapter: kl.Kling) -> None:

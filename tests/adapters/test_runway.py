@@ -199,6 +199,14 @@ def test_gen45_image_request_needs_a_prompt() -> None:
     assert "promptText" not in body(turbo)
 
 
+def test_prompt_limit_counts_utf16_units() -> None:
+    ADAPTER.build_submit(plan("gen4.5", prompt="a" * 1000, duration=5), CREDS)
+    with pytest.raises(CapabilityError, match="1000 UTF-16"):  # 600 characters, 1200 units
+        ADAPTER.build_submit(plan("gen4.5", prompt="\U0001F30A" * 600, duration=5), CREDS)
+    with pytest.raises(CapabilityError, match="at most 1000 characters"):
+        plan("gen4.5", prompt="a" * 1001, duration=5)
+
+
 # --- the official SDK builds the same requests ------------------------------------------------
 
 class Capture:
