@@ -523,6 +523,12 @@ def test_download_is_a_plain_get_without_the_jwt(adapter: kl.Kling) -> None:
     assert adapter.build_download(job(), CREDS) is None
 
 
+def test_a_streamed_download_is_not_read_for_an_envelope(adapter: kl.Kling) -> None:
+    streamed = httpx.Response(200, stream=httpx.ByteStream(b"\0\0\0\x18ftypmp42"),
+                              headers={"content-type": "video/mp4"})
+    adapter.raise_for_error(streamed)  # the engine checks it after streaming the body away
+
+
 def test_no_cancel_endpoint(adapter: kl.Kling) -> None:
     assert adapter.build_cancel(job(), CREDS) is None
 
