@@ -299,9 +299,11 @@ async def adrive(steps: Steps[T], client: httpx.AsyncClient,
             error = exc
 
 
+# Downloads follow redirects: the Gemini API's file URL answers 302 to storage. httpx drops
+# Authorization on a cross-origin hop.
 def _download_sync(client: httpx.Client, step: Download) -> Downloaded:
-    with client.stream(step.request.method, step.request.url,
-                       headers=step.request.headers) as response:
+    with client.stream(step.request.method, step.request.url, headers=step.request.headers,
+                       follow_redirects=True) as response:
         if response.is_error:
             response.read()
             return Downloaded(response)
@@ -318,7 +320,7 @@ def _download_sync(client: httpx.Client, step: Download) -> Downloaded:
 
 async def _download_async(client: httpx.AsyncClient, step: Download) -> Downloaded:
     async with client.stream(step.request.method, step.request.url,
-                             headers=step.request.headers) as response:
+                             headers=step.request.headers, follow_redirects=True) as response:
         if response.is_error:
             await response.aread()
             return Downloaded(response)
