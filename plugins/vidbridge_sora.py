@@ -1,1 +1,259 @@
-"""sora adapter (being written)."""
+"""Sora 2 adapter: the OpenAI Videos API (``sora-2``, ``sora-2-pro`` and their snapshots).
+
+Wire format from shared/reference/openai-sora.md (openai SDK 3.57.0). OpenAI shut the API down
+on 2026-09-24 with no named successor: every model carries that date, so normalisation warns
+and routing skips Sora unless a config opts in. Text requests go out as JSON (the API
+reference's form); an uploaded first frame goes out as multipart, the SDK's form.
+
+Beyond the protocol, ``build_remix``, ``build_edit``, ``build_extend`` and ``build_delete``
+are pure builders for the compat layer; ``parse_submit`` parses what the first three return.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+
+from vidbridge import (
+    CapabilityError,
+    ConfigError,
+    Credentials,
+    ImageLimits,
+    Job,
+    Lifecycle,
+    ModelCapabilities,
+    Plan,
+    Price,
+    errors,
+    hookimpl,
+)
+from vidbridge.models import JobStatus
+
+BASE_URL = "https://api.openai.com/v1"
+SHUTDOWN = Lifecycle(
+    deprecated_on=date(2026, 3, 24), retired_on=date(2026, 9, 24),
+    note="OpenAI shut the Sora API down; no successor was named")
+# seconds "16"/"20" and the 1080p pro sizes came on 2026-03-12 (docs), after the SDK's
+# literals were frozen; the reference says to treat the SDK sets as the minimum.
+DURATIONS = (4, 8, 12, 16, 20)
+EXTEND_SECONDS = DURATIONS
+VARIANTS = ("video", "thumbnail", "spritesheet")
+SORA2_SIZES = {"16:9": {"720p": "1280x720"}, "9:16": {"720p": "720x1280"}}
+PRO_SIZES = {"16:9": {"720p": "1280x720", "1024p": "1792x1024", "1080p": "1920x1080"},
+             "9:16": {"720p": "720x1280", "1024p": "1024x1792", "1080p": "1080x1920"}}
+# The image "should match the requested size" (reference §1): checked before upload.
+IMAGES = ImageLimits(mime_types=("image/jpeg", "image/png", "image/webp"),
+                     must_match_size=True)
+PRICE_SOURCE = "openai-sora.md §9 (model page; 1080p pro price unverified, so left out)"
+COMMON: dict[str, Any] = dict(
+    durations=DURATIONS, default_duration=4, default_aspect_ratio="9:16",
+    default_resolution="720p", audio="always", supports_image=True, max_prompt_length=32000,
+    image_limits=IMAGES, lifecycle=SHUTDOWN)
+SORA2 = ModelCapabilities(**COMMON, sizes=SORA2_SIZES, label="Sora 2",
+                          price=Price(per_second={"720p": 0.10}, source=PRICE_SOURCE))
+PRO = ModelCapabilities(**COMMON, sizes=PRO_SIZES, label="Sora 2 Pro",
+                        price=Price(per_second={"720p": 0.30, "1024p": 0.50},
+                                    source=PRICE_SOURCE))
+MODELS: dict[str, ModelCapabilities] = {
+    "sora-2": SORA2, "sora-2-2025-10-06": SORA2, "sora-2-2025-12-08": SORA2,
+    "sora-2-pro": PRO, "sora-2-pro-2025-10-06": PRO,
+}
+# An unknown wire status raises KeyError on purpose: a new value must be read, not guessed.
+STATUS: dict[str, JobStatus] = {"queued": "queued", "in_progress": "running",
+                                "completed": "succeeded", "failed": "failed"}
+# Job-level error codes are not enumerated anywhere; only this one is known to be moderation.
+# Any other code is a generic failure, transient only when the error carries a retry hint.
+POLICY_CODES = frozenset({"moderation_blocked"})
+_COMMON_ERRORS: dict[int | str, type[errors.ProviderError]] = {
+    400: errors.InvalidRequestError, 401: errors.AuthenticationError,
+    403: errors.AuthenticationError, 409: errors.ProviderUnavailableError,
+    422: errors.InvalidRequestError, 429: errors.RateLimitError,
+    "invalid_api_key": errors.AuthenticationError,
+    "insufficient_quota": errors.InsufficientCreditsError,  # a 429 that waiting won't cure
+    "moderation_blocked": errors.ContentPolicyError,
+    "model_not_found": errors.ModelUnavailableError,
+}
+# A 404 at submit means the model (or, after the shutdown, the whole endpoint) is gone; on a
+# job it means that video is unknown or expired: the job can no longer finish.
+SUBMIT_ERRORS = {**_COMMON_ERRORS, 404: errors.ModelUnavailableError}
+JOB_ERRORS = {**_COMMON_ERRORS, 404: errors.JobFailedError}
+
+
+class Sora:
+    """Sans-IO adapter for the OpenAI Videos API."""
+
+    name = "sora"
+    models = MODELS
+    credential_env = {"api_key": "OPENAI_API_KEY"}
+
+    def check_credentials(self, creds: Credentials) -> None:
+        if creds.api_key is None and creds.token is None:
+            raise ConfigError(f"sora: credential {creds.name!r} has no API key "
+                              "(set OPENAI_API_KEY)")
+
+    def backend(self, creds: Credentials) -> str:
+        return ""
+
+    # -- create ----------------------------------------------------------------------------------
+    def build_submit(self, plan: Plan, creds: Credentials) -> httpx.Request:
+        fields = {"prompt": plan.prompt, "model": plan.model, "seconds": str(plan.duration),
+                  "size": plan.size}
+        extra = dict(plan.extra)
+        characters = extra.pop("characters", None)  # [3P/UNVERIFIED]: [{"id": "char_..."}]
+        if extra:
+            raise errors.InvalidRequestError(
+                f"sora takes no extra field(s) {', '.join(sorted(extra))}; it knows only "
+                "'characters'", provider=self.name, param=next(iter(sorted(extra))))
+        image, url = plan.image, f"{creds.url(BASE_URL)}/videos"
+        if image is not None and image.data is not None:
+            if characters is not None:
+                raise errors.InvalidRequestError(
+                    "sora: 'characters' cannot go with an uploaded image (multipart)",
+                    provider=self.name, param="characters")
+            if image.size is not None and "x".join(map(str, image.size)) != plan.size:
+                raise CapabilityError(
+                    f"sora:{plan.model}: the input image is {image.size[0]}x{image.size[1]} "
+                    f"but the video is {plan.size}; they must match", field="image",
+                    allowed=[plan.size], model=f"sora:{plan.model}")
+            suffix = (image.mime_type or "image/png").split("/")[1]
+            files = {"input_reference": (f"input_reference.{suffix}", image.data,
+                                         image.mime_type)}
+            return httpx.Request("POST", url, data=fields, files=files,
+                                 headers=_headers(creds))
+        body: dict[str, Any] = dict(fields)
+        if image is not None:
+            body["input_reference"] = {"image_url": image.url}
+        if characters is not None:
+            body["characters"] = characters
+        return httpx.Request("POST", url, json=body, headers=_headers(creds))
+
+    def build_remix(self, video: Job | str, prompt: str, creds: Credentials) -> httpx.Request:
+        """A new job remixing a completed video: only the prompt changes."""
+        return httpx.Request("POST", f"{creds.url(BASE_URL)}/videos/{_video_id(video)}/remix",
+                             json={"prompt": prompt}, headers=_headers(creds))
+
+    def build_edit(self, video: Job | str, prompt: str, creds: Credentials) -> httpx.Request:
+        """A new job editing a completed video (JSON id form; the SDK can only upload)."""
+        body = {"video": {"id": _video_id(video)}, "prompt": prompt}
+        return httpx.Request("POST", f"{creds.url(BASE_URL)}/videos/edits", json=body,
+                             headers=_headers(creds))
+
+    def build_extend(self, video: Job | str, prompt: str, seconds: int,
+                     creds: Credentials) -> httpx.Request:
+        """A new job extending a completed video by ``seconds``; its total is stitched."""
+        if seconds not in EXTEND_SECONDS:
+            raise CapabilityError(f"sora: an extension of {seconds} s is not accepted",
+                                  field="seconds", allowed=EXTEND_SECONDS)
+        body = {"video": {"id": _video_id(video)}, "prompt": prompt, "seconds": str(seconds)}
+        return httpx.Request("POST", f"{creds.url(BASE_URL)}/videos/extensions", json=body,
+                             headers=_headers(creds))
+
+    def build_delete(self, video: Job | str, creds: Credentials) -> httpx.Request:
+        """Delete a completed or failed video and its stored assets."""
+        return httpx.Request("DELETE", f"{creds.url(BASE_URL)}/videos/{_video_id(video)}",
+                             headers=_headers(creds))
+
+    def parse_submit(self, response: httpx.Response, plan: Plan | None = None) -> Job:
+        _raise(response, SUBMIT_ERRORS)
+        return self._job(response)
+
+    # -- follow-up -------------------------------------------------------------------------------
+    def build_poll(self, job: Job, creds: Credentials) -> httpx.Request:
+        return httpx.Request("GET", f"{creds.url(BASE_URL)}/videos/{job.id}",
+                             headers=_headers(creds))
+
+    def parse_job(self, response: httpx.Response, previous: Job | None = None) -> Job:
+        _raise(response, JOB_ERRORS)
+        job = self._job(response)
+        if previous is not None:
+            job = job.model_copy(update={
+                "model": previous.model or job.model, "backend": previous.backend,
+                "credential": previous.credential})
+        return job
+
+    def build_download(self, job: Job, creds: Credentials,
+                       variant: str = "video") -> httpx.Request | None:
+        if variant not in VARIANTS:
+            raise ValueError(f"sora variants are {', '.join(VARIANTS)}, not {variant!r}")
+        # The SDK sends no query for the default variant; the API's default is "video".
+        params = {} if variant == "video" else {"variant": variant}
+        return httpx.Request("GET", f"{creds.url(BASE_URL)}/videos/{job.id}/content",
+                             params=params, headers=_headers(creds, "application/binary"))
+
+    def build_cancel(self, job: Job, creds: Credentials) -> httpx.Request | None:
+        return None  # the Videos API has no cancel; DELETE is only for finished videos
+
+    def raise_for_error(self, response: httpx.Response) -> None:
+        _raise(response, JOB_ERRORS)
+
+    # -- parsing ---------------------------------------------------------------------------------
+    def _job(self, response: httpx.Response) -> Job:
+        video = errors.response_json(response)
+        if not isinstance(video, dict) or "id" not in video or "status" not in video:
+            raise errors.ProviderUnavailableError(
+                f"sora answered HTTP {response.status_code} without a Video object",
+                provider=self.name, status=response.status_code)
+        status = STATUS[video["status"]]
+        failure = video.get("error") or {}
+        meta = {key: str(video[key]) for key in ("size", "seconds", "remixed_from_video_id",
+                                                 "expires_at") if video.get(key) is not None}
+        if status == "failed":
+            code = failure.get("code")
+            meta["failure"] = ("content_policy" if code in POLICY_CODES
+                               else "transient" if failure.get("headers") else "")
+            if not meta["failure"]:
+                del meta["failure"]
+        return Job(
+            provider=self.name, model=str(video.get("model") or ""), id=video["id"],
+            status=status, progress=video.get("progress"),
+            created_at=_time(video.get("created_at")),
+            updated_at=_time(video.get("completed_at")),
+            error_code=failure.get("code"), error_message=failure.get("message"),
+            poll_after=_poll_after(response), meta=meta)
+
+
+def _headers(creds: Credentials, accept: str = "application/json") -> dict[str, str]:
+    return {"Authorization": f"Bearer {creds.bearer()}", "Accept": accept}
+
+
+def _video_id(video: Job | str) -> str:
+    return video.id if isinstance(video, Job) else video
+
+
+def _time(seconds: Any) -> datetime | None:
+    return datetime.fromtimestamp(seconds, UTC) if isinstance(seconds, int | float) else None
+
+
+def _poll_after(response: httpx.Response) -> float | None:
+    """The server's ``openai-poll-after-ms`` hint, in seconds."""
+    value = response.headers.get("openai-poll-after-ms")
+    try:
+        return max(0.0, float(value) / 1000) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _raise(response: httpx.Response, table: errors.ErrorTable) -> None:
+    if response.is_success:
+        return
+    body = errors.response_json(response)
+    error = body.get("error", body) if isinstance(body, dict) else None
+    error = error if isinstance(error, dict) else {}
+    message = error.get("message")
+    errors.raise_for_error(
+        response, provider="sora", table=table, code=error.get("code"),
+        message=_mask_keys(message) if isinstance(message, str) else None,
+        param=error.get("param"))
+
+
+def _mask_keys(text: str) -> str:
+    """OpenAI echoes a masked key ("sk-proj-****abcd"); keep even that out of our errors."""
+    return re.sub(r"\bsk-[\w*.-]+", "sk-***", text)
+
+
+@hookimpl
+def video_providers() -> list[Sora]:
+    return [Sora()]
