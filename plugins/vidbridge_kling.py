@@ -184,12 +184,11 @@ class Kling:
     def external_task_id(self, plan: Plan) -> str:
         """Our id for the task: the same plan (and nonce) always gives the same id, so a
         submit whose answer was lost can be found by it instead of being paid for twice."""
-        nonce = str(plan.extra.get("external_task_id", ""))
-        canonical = json.dumps([self.body(plan), nonce], sort_keys=True, separators=(",", ":"))
-        return "vb-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+        return external_id(self.body(plan), plan)
 
     def build_submit(self, plan: Plan, creds: Credentials) -> httpx.Request:
-        body = self.body(plan) | {"external_task_id": self.external_task_id(plan)}
+        body = self.body(plan)
+        body["external_task_id"] = external_id(body, plan)
         return httpx.Request("POST", f"{self.base_url(creds)}/v1/videos/{family_of(plan)}",
                              json=body, headers=self.headers(creds))
 
@@ -306,6 +305,13 @@ class Kling:
                 f"kling answered HTTP {response.status_code} without a task object",
                 provider=self.name, status=response.status_code)
         return data
+
+
+def external_id(body: dict[str, Any], plan: Plan) -> str:
+    """``vb-`` + a hash of the create body and the caller's nonce (``extra.external_task_id``)."""
+    nonce = str(plan.extra.get("external_task_id", ""))
+    canonical = json.dumps([body, nonce], sort_keys=True, separators=(",", ":"))
+    return "vb-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
 def family_of(plan: Plan) -> str:
