@@ -28,6 +28,7 @@ from .plugins import (
     emit_job_finished,
     emit_job_updated,
     plugin_manager,
+    providers,
 )
 from .provider import Credentials, VideoProvider
 
@@ -79,14 +80,20 @@ class ClientCore:
         self.deadline_s = deadline_s
         self._ledger = ledger
         self._router: Router | None = None
+        self._adapters: dict[str, VideoProvider] | None = None
 
     # -- lookups -------------------------------------------------------------------------------
     def adapter(self, provider: str) -> VideoProvider:
         """The adapter behind a provider name (a config entry may name another plugin)."""
-        from .plugins import get_provider
-
         plugin = self.config.plugin(provider) if self.config is not None else provider
-        return get_provider(plugin, self.pm)
+        if self._adapters is None:
+            # One instance per adapter for the client's life: adapters may cache (Kling
+            # tokens), and asking every plugin again per request costs time for nothing.
+            self._adapters = providers(self.pm)
+        if plugin not in self._adapters:
+            raise ConfigError(f"unknown provider {plugin!r}; known providers: "
+                              f"{', '.join(self._adapters) or 'none (is vidbridge installed?)'}")
+        return self._adapters[plugin]
 
     def creds_for(self, provider: str, name: str | None = None) -> Credentials:
         """The credentials a call uses: by the job's credential ``name`` when it has one

@@ -55,8 +55,15 @@ class Ledger:
             Path(location).parent.mkdir(parents=True, exist_ok=True)
         self.path = location
         self._lock = threading.Lock()
+        # The newest polled state of running jobs. Kept in memory, not written per poll:
+        # resume re-polls anyway, and a write per poll would dominate the router's cost.
+        self._live: dict[tuple[str, str], Job] = {}
         self._db = sqlite3.connect(location, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL" if location != ":memory:" else "PRAGMA x=1")
+        if location != ":memory:":
+            # WAL + NORMAL: a commit survives an application crash (what resume needs) without
+            # an fsync per write; only a power cut can lose the newest rows.
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
 
     def _write(self, sql: str, *args: Any) -> None:
@@ -83,10 +90,16 @@ class Ledger:
         self.record(job, plan, state="maybe_accepted", request_key=request_key)
 
     def update(self, job: Job) -> None:
-        self._write("UPDATE jobs SET status=?, job=?, updated=? WHERE provider=? AND id=?",
-                    job.status, job.model_dump_json(), time.time(), job.provider, job.id)
+        """Note a polled state (in memory; ``finish`` writes the terminal one)."""
+        with self._lock:
+            self._live[(job.provider, job.id)] = job
+
+    def _current(self, job: Job) -> Job:
+        return self._live.get((job.provider, job.id), job)
 
     def finish(self, job: Job, output: Path | None) -> None:
+        with self._lock:
+            self._live.pop((job.provider, job.id), None)
         self._write("UPDATE jobs SET state='finished', status=?, job=?, output=?, updated=? "
                     "WHERE provider=? AND id=?", job.status, job.model_dump_json(),
                     str(output) if output else None, time.time(), job.provider, job.id)
@@ -100,7 +113,7 @@ class Ledger:
             row = self._db.execute(sql, args).fetchone()
         if row is None:
             raise ConfigError(f"no job {job_id!r} in the ledger at {self.path}")
-        return Job.model_validate_json(row[0])
+        return self._current(Job.model_validate_json(row[0]))
 
     def plan(self, provider: str, job_id: str) -> Plan | None:
         with self._lock:
@@ -113,14 +126,14 @@ class Ledger:
         with self._lock:
             rows = self._db.execute("SELECT state, job FROM jobs WHERE request_key=? "
                                     "ORDER BY created", (request_key,)).fetchall()
-        return [(state, Job.model_validate_json(job)) for state, job in rows]
+        return [(state, self._current(Job.model_validate_json(job))) for state, job in rows]
 
     def pending(self) -> list[Job]:
         """Accepted jobs not yet finished: what ``resume`` should pick up after a crash."""
         with self._lock:
             rows = self._db.execute("SELECT job FROM jobs WHERE state='accepted' "
                                     "ORDER BY created").fetchall()
-        return [Job.model_validate_json(row[0]) for row in rows]
+        return [self._current(Job.model_validate_json(row[0])) for row in rows]
 
     def uncertain(self) -> list[dict[str, Any]]:
         """Submits that may have been accepted upstream, for reconciliation."""
