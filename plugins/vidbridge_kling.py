@@ -12,6 +12,7 @@ it: Kling bills per clip by mode and duration).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -328,6 +329,12 @@ def from_ms(value: Any) -> datetime | None:
     return datetime.fromtimestamp(value / 1000, tz=UTC) if isinstance(value, int) else None
 
 
+@functools.cache
+def shared_adapter() -> Kling:
+    """One adapter per process, so every client reuses its signed tokens."""
+    return Kling()
+
+
 @hookimpl
 def video_providers() -> list[Kling]:
-    return [Kling()]
+    return [shared_adapter()]

@@ -602,5 +602,6 @@ def test_generate_end_to_end(tmp_path: Any) -> None:
 
 def test_plugin_registers_the_adapter() -> None:
     assert [a.name for a in kl.video_providers()] == ["kling"]
+    assert kl.video_providers()[0] is kl.video_providers()[0]  # one token cache per process
     assert kl.Kling().credential_env == {"api_key": "KLING_ACCESS_KEY",
                                          "secret_key": "KLING_SECRET_KEY"}
