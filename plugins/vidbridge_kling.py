@@ -183,7 +183,7 @@ class Kling:
         return {"cfg_scale": float(cfg)}
 
     def external_task_id(self, plan: Plan) -> str:
-        """Our id for the task: the same plan (and nonce) always gives the same id, so a
+        """Our id for the task: one request's plan (and nonce) always gives the same id, so a
         submit whose answer was lost can be found by it instead of being paid for twice."""
         return external_id(self.body(plan), plan)
 
@@ -309,9 +309,12 @@ class Kling:
 
 
 def external_id(body: dict[str, Any], plan: Plan) -> str:
-    """``vb-`` + a hash of the create body and the caller's nonce (``extra.external_task_id``)."""
+    """``vb-`` + a hash of the create body, our request key and the caller's nonce
+    (``extra.external_task_id``): stable across retries of one request, distinct between
+    requests (Kling refuses an id it has seen, and two users may ask for the same video)."""
     nonce = str(plan.extra.get("external_task_id", ""))
-    canonical = json.dumps([body, nonce], sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps([body, plan.request_key, nonce], sort_keys=True,
+                           separators=(",", ":"))
     return "vb-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 

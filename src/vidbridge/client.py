@@ -122,7 +122,8 @@ class ClientCore:
             self._router = Router(self)
         return self._router
 
-    def plan(self, request: VideoRequest, model: str, policy: Policy | None = None) -> Plan:
+    def plan(self, request: VideoRequest, model: str, policy: Policy | None = None,
+             request_key: str = "") -> Plan:
         """Normalise ``request`` for ``provider:model`` (no HTTP)."""
         provider, model_id = split_model(model)
         adapter = self.adapter(provider)
@@ -130,9 +131,10 @@ class ClientCore:
             raise ConfigError(f"unknown model {model_id!r} for provider {provider!r}; known "
                               f"models: {', '.join(adapter.models)}")
         usd_per_unit = self.config.usd_per_unit(provider) if self.config else None
-        return normalise(request, adapter.models[model_id], policy or self.policy,
+        plan = normalise(request, adapter.models[model_id], policy or self.policy,
                          provider=provider, model=model_id, usd_per_unit=usd_per_unit,
                          today=self.today())
+        return plan.model_copy(update={"request_key": request_key}) if request_key else plan
 
     def is_route(self, name: str) -> bool:
         return self.config is not None and (name in self.config.routes
@@ -154,7 +156,7 @@ class ClientCore:
             name = self.config.default_route
         if route is not None or self.is_route(name):
             return (yield from self.router.run(request, name, target, policy, request_id))
-        plan = self.plan(request, name, policy)
+        plan = self.plan(request, name, policy, request_id)
         return (yield from self.single_steps(plan, target, request_id))
 
     def single_steps(self, plan: Plan, target: Path | None,
@@ -190,12 +192,13 @@ class ClientCore:
     def submit_steps(self, request: VideoRequest | Mapping[str, Any], model: str,
                      policy: Policy | None = None) -> Steps[Job]:
         """Submit only (for hosts with execution limits): pick the job up later by id."""
-        plan = self.plan(as_request(request), model, policy)
+        request_id = uuid.uuid4().hex[:12]
+        plan = self.plan(as_request(request), model, policy, request_id)
         adapter = self.adapter(plan.provider)
         creds = self.creds_for(plan.provider)
         adapter.check_credentials(creds)
         job = yield from self.engine.submit(adapter, plan, creds)
-        self.accepted(job, plan)
+        self.accepted(job, plan, request_id)
         return job
 
     def resume_steps(self, job: Job | str, output: str | Path | None = None,

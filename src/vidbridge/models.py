@@ -407,6 +407,9 @@ class Plan(Frozen):
     adjustments: tuple[Adjustment, ...] = ()
     warnings: tuple[str, ...] = ()
     estimated_cost_usd: float | None = None
+    # Our id for the request this plan serves: stable across retries of one request and
+    # different between requests, so adapters can derive idempotency keys from it.
+    request_key: str = ""
 
     @property
     def width(self) -> int:

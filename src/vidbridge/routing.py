@@ -137,7 +137,7 @@ class Router:
 
     # -- screening (no HTTP) -----------------------------------------------------------------
     def screen(self, request: VideoRequest, spec: str, route: RouteConfig,
-               policy: Policy | None) -> CandidateCheck:
+               policy: Policy | None, request_key: str = "") -> CandidateCheck:
         provider, _, model = spec.partition(":")
         entry = self.config.providers[provider]
         adapter = self.core.adapter(provider)
@@ -151,7 +151,7 @@ class Router:
             return CandidateCheck(provider, model, False,
                                   f"credentials not set: ${', $'.join(missing)}")
         try:
-            plan = self.core.plan(request, spec, policy or route.policy)
+            plan = self.core.plan(request, spec, policy or route.policy, request_key)
         except CapabilityError as exc:
             return CandidateCheck(provider, model, False, str(exc))
         cost = plan.estimated_cost_usd
@@ -163,10 +163,11 @@ class Router:
         return CandidateCheck(provider, model, True, "", plan.adjustments, cost, plan.warnings,
                               plan)
 
-    def check(self, request: VideoRequest, name: str,
-              policy: Policy | None = None) -> list[CandidateCheck]:
+    def check(self, request: VideoRequest, name: str, policy: Policy | None = None,
+              request_key: str = "") -> list[CandidateCheck]:
         _, route = self.config.route(name)
-        checks = [self.screen(request, spec, route, policy) for spec in route.candidates]
+        checks = [self.screen(request, spec, route, policy, request_key)
+                  for spec in route.candidates]
         return _ordered(checks, route)
 
     # -- running -----------------------------------------------------------------------------
@@ -177,7 +178,7 @@ class Router:
         deadline = self.core.clock() + route.deadline_s
         attempts: list[Attempt] = []
         last_error: BaseException | None = None
-        for check in self.check(request, route_name, policy):
+        for check in self.check(request, route_name, policy, request_id):
             if not check.ok or check.plan is None:
                 attempts.append(self._skipped(check, request_id))
                 continue

@@ -345,6 +345,17 @@ def test_external_task_id_is_deterministic_and_takes_a_nonce(adapter: kl.Kling) 
         adapter.external_task_id(take2))
 
 
+def test_external_task_id_differs_between_requests_not_between_retries(
+        adapter: kl.Kling) -> None:
+    # Two users asking for the same video must not collide (Kling refuses a seen id); one
+    # request's retries keep its id so a lost submit can still be found.
+    mine = plan("kling-v2-6:std").model_copy(update={"request_key": "req-1"})
+    theirs = mine.model_copy(update={"request_key": "req-2"})
+    assert adapter.external_task_id(mine) != adapter.external_task_id(theirs)
+    assert adapter.external_task_id(mine) == adapter.external_task_id(
+        plan("kling-v2-6:std").model_copy(update={"request_key": "req-1"}))
+
+
 # --- lookups after a lost submit --------------------------------------------------------------
 
 def test_lookup_by_plan_uses_its_family_and_id(adapter: kl.Kling) -> None:

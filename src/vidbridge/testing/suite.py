@@ -48,6 +48,9 @@ def no_sleep(seconds: float) -> None:
     """Replays never wait: the cassette already holds every poll."""
 
 
+CONTRACT_REQUEST_ID = "vidbridge-contract"
+
+
 @dataclass
 class ContractRun:
     """One scenario about to run: the client, the case, and what checks need to see."""
@@ -61,8 +64,10 @@ class ContractRun:
     output: Path
 
     def generate(self) -> VideoResult:
+        # A fixed request id: adapters derive idempotency keys from it (Kling's
+        # external_task_id), and a cassette pins the request body.
         return self.client.generate(self.case.request, model=self.case.model,
-                                    output=self.output)
+                                    output=self.output, request_id=CONTRACT_REQUEST_ID)
 
     def all_played(self) -> bool:
         """In replay, every interaction of the cassette was used (no poll left over)."""
