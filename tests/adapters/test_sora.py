@@ -428,3 +428,9 @@ def test_generate_polls_with_the_hint_and_downloads(tmp_path: Path) -> None:
     assert waits == [1.5, 1.5]
     assert (tmp_path / "out.mp4").read_bytes().startswith(b"\x00\x00\x00\x18ftyp")
     assert result.estimated_cost_usd == pytest.approx(4.0)
+
+
+def test_the_adapter_is_registered_and_meets_the_protocol() -> None:
+    from vidbridge import VideoProvider, providers
+
+    assert isinstance(providers()["sora"], Sora) and isinstance(SORA, VideoProvider)

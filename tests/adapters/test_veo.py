@@ -584,3 +584,9 @@ def test_vertex_inline_output_is_written_without_a_download(tmp_path: Path) -> N
     assert (tmp_path / "out.mp4").read_bytes() == MP4 and methods == ["POST", "POST"]
     assert result.job.backend == "vertex"
     assert result.plan is not None and result.plan.warnings  # deprecated (unverified date)
+
+
+def test_the_adapter_is_registered_and_meets_the_protocol() -> None:
+    from vidbridge import VideoProvider, providers
+
+    assert isinstance(providers()["veo"], Veo) and isinstance(VEO, VideoProvider)
