@@ -197,6 +197,9 @@ class AsyncCursorPage(Generic[T]):
                 return
             page = await page.get_next_page()
 
+    def to_dict(self) -> dict[str, Any]:
+        return self._page.to_wire()
+
     async def __aiter__(self) -> AsyncIterator[Any]:
         async for page in self.iter_pages():
             for item in page.data:

@@ -1,0 +1,70 @@
+"""``vidbridge serve``: an HTTP gateway speaking the OpenAI Videos API, routed by the config.
+
+Code using the official ``openai`` SDK changes only ``base_url``. Starlette and uvicorn are
+imported when an app is built, never by ``import vidbridge`` (they are the ``server`` extra).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from ..client import AsyncVideoClient
+    from ..config import Config
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8760
+
+
+def create_app(config: str | Path | Config | None, *, client: AsyncVideoClient | None = None,
+               insecure_no_auth: bool = False, **options: Any) -> Starlette:
+    """The gateway as an ASGI app; see ``vidbridge.gateway.app.create_app`` for options."""
+    from .app import create_app as build
+
+    return build(config, client=client, insecure_no_auth=insecure_no_auth, **options)
+
+
+def serve(config: str | Path | Config | None, host: str = DEFAULT_HOST,
+          port: int = DEFAULT_PORT, insecure_no_auth: bool = False) -> None:
+    """Serve the gateway in the foreground until interrupted (``vidbridge serve``)."""
+    import uvicorn
+
+    from .auth import refuse_open_bind
+
+    refuse_open_bind(host, insecure_no_auth)
+    uvicorn.run(create_app(config, insecure_no_auth=insecure_no_auth), host=host, port=port,
+                log_level="info", proxy_headers=False)
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: Starlette, host: str = DEFAULT_HOST, port: int = 0) -> Iterator[str]:
+    """Serve ``app`` (lifespan on: recovery runs at start) in a thread; yields its base URL.
+    Leaving the block stops it as a shutdown would: jobs in flight stay for the next start."""
+    import threading
+    import time
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, name="vidbridge-gateway", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"gateway did not start on {host}:{port}")
+        time.sleep(0.01)
+    bound = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://{host}:{bound}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "create_app", "serve", "serve_in_thread"]

@@ -1,0 +1,238 @@
+"""The gateway's Starlette app: the OpenAI Videos endpoints over ``AsyncVideos``.
+
+Each endpoint authenticates the caller (a gateway key, never a provider key), reads the
+request in the official shape and hands it to the same service the ``AsyncOpenAI``
+look-alike uses; jobs run as tasks on the server's loop. At start-up the lifespan restarts
+what a previous process left unfinished; at shutdown running jobs are cancelled but stay
+recorded, so the next start resumes polling them instead of submitting again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from ..compat import _errors as e
+from ..compat._service import VideoService, default_output_dir
+from ..compat._store import VideoStore
+from ..compat.openai import AsyncVideos
+from ..config import Config
+from ..ledger import default_ledger_path
+from .auth import GatewayKeys
+from .limits import BodyLimit
+
+log = logging.getLogger("vidbridge.gateway")
+RETRY_AFTER_S = 5  # what a caller over its concurrency cap is told to wait
+SWEEP_INTERVAL_S = 60.0
+Handler = Callable[[Request, AsyncVideos], Awaitable[Response]]
+
+
+def create_app(config: str | Path | Config | None, *, client: Any = None,
+               insecure_no_auth: bool = False, keys: list[str] | None = None,
+               database: str | Path | None = None, output_dir: str | Path | None = None,
+               retention_s: float | None = None, poll_after_ms: int = 1000,
+               environ: Mapping[str, str] | None = None) -> Starlette:
+    """Build the gateway.
+
+    ``config``: a path, a loaded ``Config`` or None (``$VIDBRIDGE_CONFIG``). ``client``: an
+    ``AsyncVideoClient`` to use (default: one built from the config). ``keys`` overrides the
+    key variable (tests). ``database`` / ``output_dir`` override ``[gateway]``;
+    ``retention_s`` is how long finished videos stay downloadable (default an hour, as
+    OpenAI's did); ``poll_after_ms`` is the ``openai-poll-after-ms`` hint sent while a video
+    is being made (the SDK's ``poll`` sleeps that long between retrieves).
+    """
+    from ..client import AsyncVideoClient
+    from ..config import load_config
+
+    cfg = config if isinstance(config, Config) else load_config(config, environ=environ)
+    gateway = cfg.gateway
+    auth = (GatewayKeys(keys, insecure=insecure_no_auth) if keys is not None
+            else GatewayKeys.from_env(gateway.keys_env, insecure=insecure_no_auth,
+                                      environ=environ))
+    owns_client = client is None
+    client = client or AsyncVideoClient(config=cfg)
+    ledger = client.core.ledger
+    if ledger.path == ":memory:":
+        log.warning("the job ledger is in memory: a restart cannot resume jobs in flight "
+                    "(set `ledger` in the config)")
+    store = VideoStore(database or gateway.database or _beside(ledger.path))
+    service = VideoService(
+        client.core, store, output_dir or default_output_dir(cfg),
+        default_target=gateway.route, max_active_per_owner=gateway.max_concurrent_per_key,
+        max_image_bytes=int(gateway.max_body_mb * 1024 * 1024), retry_after_s=RETRY_AFTER_S,
+        **({"retention_s": retention_s} if retention_s is not None else {}))
+    tasks: set[asyncio.Task[None]] = set()
+    videos = AsyncVideos(client, service, tasks, owner="")
+    poll_header = {"openai-poll-after-ms": str(poll_after_ms)}
+
+    def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def run(request: Request) -> Response:
+            owner = auth.owner(request.headers.get("authorization"))
+            response = await handler(request, videos.for_owner(owner))
+            response.headers["x-request-id"] = "req_" + secrets.token_hex(12)
+            return response
+        return run
+
+    async def create(request: Request, view: AsyncVideos) -> Response:
+        fields = await _create_fields(request)
+        video = await view.create(
+            prompt=fields.get("prompt"), model=fields.get("model"),
+            seconds=fields.get("seconds"), size=fields.get("size"),
+            input_reference=fields.get("input_reference"))
+        return JSONResponse(video.to_wire())
+
+    async def retrieve(request: Request, view: AsyncVideos) -> Response:
+        video = await view.retrieve(request.path_params["video_id"])
+        headers = poll_header if video.status in ("queued", "in_progress") else None
+        return JSONResponse(video.to_wire(), headers=headers)
+
+    async def list_videos(request: Request, view: AsyncVideos) -> Response:
+        query = request.query_params
+        limit = query.get("limit")
+        if limit is not None and not limit.lstrip("-").isdigit():
+            raise e.BadRequestError(f"Invalid 'limit': expected an integer, but got '{limit}' "
+                                    "instead.", param="limit", code="invalid_type")
+        page = await view.list(after=query.get("after"),
+                               limit=int(limit) if limit is not None else None,
+                               order=query.get("order"))
+        return JSONResponse(page.to_dict())
+
+    async def delete(request: Request, view: AsyncVideos) -> Response:
+        deleted = await view.delete(request.path_params["video_id"])
+        return JSONResponse(deleted.to_dict())
+
+    async def content(request: Request, view: AsyncVideos) -> Response:
+        data = await view.download_content(request.path_params["video_id"],
+                                           variant=request.query_params.get("variant"))
+        return FileResponse(data.path, media_type=data.content_type)
+
+    async def remix(request: Request, view: AsyncVideos) -> Response:
+        body = await _json_body(request)
+        video = await view.remix(request.path_params["video_id"], prompt=body.get("prompt"))
+        return JSONResponse(video.to_wire())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        restarted = await videos.recover()
+        if restarted:
+            log.info("restarted %d unfinished video(s): %s", len(restarted),
+                     ", ".join(restarted))
+        sweeper = asyncio.create_task(_sweep(service))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            for task in list(tasks):  # they stay unfinished in the store: resumed next start
+                task.cancel()
+            await asyncio.gather(sweeper, *tasks, return_exceptions=True)
+            if owns_client:
+                await client.aclose()
+
+    routes = [
+        Route("/v1/videos", endpoint(create), methods=["POST"]),
+        Route("/v1/videos", endpoint(list_videos), methods=["GET"]),
+        Route("/v1/videos/{video_id}", endpoint(retrieve), methods=["GET"]),
+        Route("/v1/videos/{video_id}", endpoint(delete), methods=["DELETE"]),
+        Route("/v1/videos/{video_id}/content", endpoint(content), methods=["GET"]),
+        Route("/v1/videos/{video_id}/remix", endpoint(remix), methods=["POST"]),
+    ]
+    app = Starlette(
+        routes=routes, lifespan=lifespan,
+        middleware=[Middleware(BodyLimit,  # type: ignore[arg-type]
+                               max_bytes=int(gateway.max_body_mb * 1024 * 1024))],
+        exception_handlers={e.APIStatusError: _api_error, HTTPException: _http_error,
+                            Exception: _internal_error})  # type: ignore[dict-item]
+    app.state.service = service
+    app.state.videos = videos
+    return app
+
+
+# --- request bodies ----------------------------------------------------------------------------
+
+async def _create_fields(request: Request) -> dict[str, Any]:
+    """The create parameters from JSON or multipart (what the SDK always sends)."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        return await _json_body(request)
+    form = await request.form(max_files=1, max_fields=32)
+    fields: dict[str, Any] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            if name == "input_reference":
+                fields[name] = await value.read()
+        elif name == "input_reference[image_url]":  # the SDK's flattening of {"image_url"}
+            fields["input_reference"] = {"image_url": value}
+        elif name == "input_reference[file_id]":
+            fields["input_reference"] = {"file_id": value}
+        else:
+            fields[name] = value
+    return fields
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw else {}
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise e.BadRequestError("We could not parse the JSON body of your request.",
+                                code="invalid_json")
+    return body
+
+
+# --- errors in the official shape ---------------------------------------------------------------
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, e.APIStatusError)
+    if exc.status_code >= 500:
+        log.error("%s %s: %s", request.method, request.url.path, exc.message)
+    return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = {404: f"Invalid URL ({request.method} {request.url.path})",
+               405: f"Method {request.method} is not allowed on {request.url.path}"}.get(
+        exc.status_code, str(exc.detail))
+    error = e.status_error(exc.status_code, message, code=None)
+    return JSONResponse(error.to_body(), status_code=exc.status_code)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    # Never echo an unexpected exception: it could carry anything. The log has the type.
+    log.exception("unexpected error in %s %s", request.method, request.url.path)
+    error = e.InternalServerError("The gateway had an error while processing your request.")
+    return JSONResponse(error.to_body(), status_code=500)
+
+
+# --- housekeeping ------------------------------------------------------------------------------
+
+async def _sweep(service: VideoService) -> None:
+    while True:
+        removed = service.sweep()
+        if removed:
+            log.info("removed the files of %d expired video(s)", removed)
+        await asyncio.sleep(SWEEP_INTERVAL_S)
+
+
+def _beside(ledger_path: str) -> Path:
+    """The gateway database: beside the ledger, or in the cache dir if that is in memory."""
+    base = default_ledger_path() if ledger_path == ":memory:" else Path(ledger_path)
+    if str(base) == ":memory:":
+        base = default_output_dir(None).parent / "jobs.sqlite3"
+    return base.parent / "gateway.sqlite3"
