@@ -88,6 +88,8 @@ class Sora:
     name = "sora"
     models = MODELS
     credential_env = {"api_key": "OPENAI_API_KEY"}
+    # OpenAI's guidance for production: every 10-20 s; the openai-poll-after-ms hint wins.
+    poll_interval = 10.0
 
     def check_credentials(self, creds: Credentials) -> None:
         if creds.api_key is None and creds.token is None:

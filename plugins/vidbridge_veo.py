@@ -46,6 +46,8 @@ class Veo:
     name = "veo"
     models = MODELS
     credential_env = {"api_key": "GEMINI_API_KEY"}
+    # Google's samples poll every 10 s (Vertex 15 s); renders take 11 s to 6 min.
+    poll_interval = 10.0
 
     # -- credentials and backend -----------------------------------------------------------------
     def backend(self, creds: Credentials) -> str:
