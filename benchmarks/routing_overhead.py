@@ -36,7 +36,7 @@ uvicorn.run(create_app(SimulatorSettings(fast=True, fast_polls=2)), host="127.0.
             port=int(sys.argv[1]), log_level="warning")
 """
 
-NO_WAIT = PollPolicy(first=0.0, factor=1.0, cap=0.0, jitter=0.0)
+NO_WAIT = PollPolicy(first=0.0, factor=1.0, cap=0.0, jitter=0.0, provider_guidance=False)
 REQUEST = VideoRequest(prompt="benchmark: a lighthouse at dusk", duration=5,
                        aspect_ratio="16:9", resolution="720p")
 

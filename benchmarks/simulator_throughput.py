@@ -31,7 +31,7 @@ MODELS = {  # provider -> (model, base path under the simulator, options)
 }
 REQUEST = VideoRequest(prompt="throughput: waves on black rocks", duration=5,
                        aspect_ratio="16:9", resolution="720p")
-POLL = PollPolicy(first=0.05, factor=1.0, cap=0.05, jitter=0.0)
+POLL = PollPolicy(first=0.05, factor=1.0, cap=0.05, jitter=0.0, provider_guidance=False)
 
 
 async def run(provider: str, jobs: int, base: str, folder: Path) -> tuple[float, list[float]]:

@@ -33,7 +33,7 @@ AUTH_MODES = ("jwt", "api_key")
 TOKEN_TTL_S = 1800  # every official sample signs for 30 min; longer is unverified
 TOKEN_SKEW_S = 5  # nbf in the past tolerates clock skew
 TOKEN_RENEW_S = 300  # re-sign when less than 5 min remain
-POLL_AFTER_S = 5.0  # Kling's guidance: poll every 5-10 s
+POLL_INTERVAL_S = 5.0  # Kling's guidance: poll every 5-10 s
 
 STATUS: dict[str, JobStatus] = {"submitted": "queued", "processing": "running",
                                 "succeed": "succeeded", "failed": "failed"}
@@ -78,6 +78,7 @@ class Kling:
     name = "kling"
     models = MODELS
     credential_env = {"api_key": "KLING_ACCESS_KEY", "secret_key": "KLING_SECRET_KEY"}
+    poll_interval = POLL_INTERVAL_S
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock  # wall-clock seconds: JWT exp/nbf are absolute times
@@ -247,7 +248,6 @@ class Kling:
             "id": str(data.get("task_id") or (previous.id if previous else "")),
             "status": status, "created_at": from_ms(data.get("created_at")),
             "updated_at": from_ms(data.get("updated_at")),
-            "poll_after": None if status in ("succeeded", "failed") else POLL_AFTER_S,
             "progress": 100.0 if status == "succeeded" else None,
         }
         if (units := data.get("final_unit_deduction")) not in (None, ""):

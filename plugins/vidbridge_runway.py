@@ -31,7 +31,8 @@ from vidbridge_runway_models import (
 BASE_URL = "https://api.dev.runwayml.com"
 API_VERSION = "2024-11-06"  # the only version the SDK knows; a wrong one is a 400
 # Runway: "do not expect a task to change more often than every 5 s".
-POLL_AFTER_S = 5.0
+# Runway: "do not expect a task to change more often than every 5 s" (guidance, not a limit).
+POLL_INTERVAL_S = 5.0
 
 STATUS: dict[str, JobStatus] = {
     "PENDING": "queued", "THROTTLED": "queued",  # THROTTLED: waiting for a concurrency slot
@@ -70,6 +71,7 @@ class Runway:
     name = "runway"
     models = MODELS
     credential_env = {"api_key": "RUNWAYML_API_SECRET"}
+    poll_interval = POLL_INTERVAL_S
 
     def check_credentials(self, creds: Credentials) -> None:
         if creds.api_key is None and creds.token is None:
@@ -136,7 +138,7 @@ class Runway:
     def parse_submit(self, response: httpx.Response, plan: Plan) -> Job:
         data = self.json_or_raise(response)
         return Job(provider=self.name, model=plan.model, id=str(data["id"]), status="queued",
-                   poll_after=POLL_AFTER_S, **cost(data))
+                   **cost(data))
 
     # -- poll --------------------------------------------------------------------------------
     def build_poll(self, job: Job, creds: Credentials) -> httpx.Request:
@@ -149,7 +151,7 @@ class Runway:
             body = errors.response_json(response)
             text = body.get("error") if isinstance(body, dict) else None
             return previous.model_copy(update={
-                "status": "cancelled", "poll_after": None,
+                "status": "cancelled",
                 "error_message": text or "the task no longer exists (deleted)"})
         data = self.json_or_raise(response)
         wire = data.get("status")
@@ -159,8 +161,7 @@ class Runway:
                                        f"{wire!r}", provider=self.name)
         status = STATUS[wire]
         update: dict[str, Any] = {
-            "status": status, "poll_after": None if status in ("succeeded", "failed",
-                                                               "cancelled") else POLL_AFTER_S,
+            "status": status,
             "progress": (100.0 if status == "succeeded" else
                          round(float(data["progress"]) * 100, 1) if "progress" in data
                          else previous.progress),

@@ -17,8 +17,8 @@ from vidbridge import (
     SubmitUncertainError,
 )
 
-from .fakes import MP4, FakeAcme, FakeClock
-from .helpers import Runner
+from .fakes import MP4, Acme, FakeAcme, FakeClock
+from .helpers import Runner, acme_pm
 
 REQUEST = {"prompt": "a red kite over dunes", "duration": 5, "aspect_ratio": "16:9"}
 
@@ -182,3 +182,18 @@ def test_submit_then_resume_finishes_without_a_second_submit(mode: str, tmp_path
     assert result.job.status == "succeeded" and (tmp_path / "later.mp4").exists()
     assert result.plan is not None and result.plan.duration == 8  # read back from the ledger
     assert server.submits == {"acme": 1}
+
+
+def test_adapter_poll_guidance_is_a_floor_unless_turned_off(mode: str) -> None:
+    class Patient(Acme):
+        poll_interval = 5.0
+
+    pm = acme_pm(Patient())
+    run = runner(mode, FakeAcme(polls_to_finish=3), pm=pm,
+                 poll=PollPolicy(first=1, factor=1, cap=1, jitter=0))
+    run("generate", REQUEST, model="acme:motion-2")
+    assert run.clock.slept == [5.0, 5.0, 5.0]
+    eager = runner(mode, FakeAcme(polls_to_finish=3), pm=acme_pm(Patient()),
+                   poll=PollPolicy(first=1, factor=1, cap=1, jitter=0, provider_guidance=False))
+    eager("generate", REQUEST, model="acme:motion-2")
+    assert eager.clock.slept == [1.0, 1.0, 1.0]

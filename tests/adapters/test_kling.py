@@ -394,7 +394,7 @@ def test_submit_answer(adapter: kl.Kling) -> None:
     assert (accepted.id, accepted.status, accepted.model) == (TASK, "queued", "kling-v2-6:std")
     assert accepted.meta == {"family": "text2video", "external_task_id": "shot-0042-take-1"}
     assert accepted.created_at is not None and accepted.created_at.year == 2025
-    assert accepted.poll_after == 5.0
+    assert accepted.poll_after is None and kl.Kling.poll_interval == 5.0  # guidance, not a hint
 
 
 def test_poll_uses_the_family_of_the_create(adapter: kl.Kling) -> None:

@@ -306,7 +306,7 @@ def test_submit_answer_becomes_a_queued_job_with_the_cost_ceiling() -> None:
                                     plan("gen4.5", duration=5))
     assert (accepted.id, accepted.status, accepted.model) == (TASK, "queued", "gen4.5")
     assert accepted.reported_cost_usd == 0.25
-    assert accepted.poll_after == 5.0
+    assert accepted.poll_after is None  # guidance is rw.Runway.poll_interval, not a hint
     older = ADAPTER.parse_submit(answer(200, {"id": TASK}), plan("gen4.5", duration=5))
     assert older.reported_cost_usd is None  # estimatedCost is a recent addition
 
@@ -316,7 +316,7 @@ def test_waiting_states_are_queued_not_errors(wire: str, ours: str) -> None:
     polled = ADAPTER.parse_job(task(wire, estimatedCost={"credits": 25}), job())
     assert polled.status == ours and polled.error_code is None
     assert polled.created_at is not None and polled.created_at.year == 2026
-    assert polled.poll_after == 5.0
+    assert polled.poll_after is None and rw.Runway.poll_interval == 5.0
 
 
 def test_running_progress_is_a_percentage() -> None:
