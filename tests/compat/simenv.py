@@ -35,7 +35,8 @@ def raw_config(base: str, tmp: Path, **top: Any) -> dict[str, Any]:
         "ledger": str(tmp / "jobs.sqlite3"),
         "providers": {
             "runway": {"base_url": f"{base}/runway", "api_key": "sim-runway-key"},
-            "kling": {"base_url": f"{base}/kling", "api_key": "sim-ak", "secret_key": "sim-sk"},
+            "kling": {"base_url": f"{base}/kling", "api_key": "sim-kling-access",
+                      "secret_key": "sim-kling-secret-key-32-bytes-long"},
         },
         "routes": {
             "default": {"candidates": ["runway:gen4.5", "kling:kling-v2-6:std"], "retries": 0},
