@@ -197,3 +197,37 @@ def test_adapter_poll_guidance_is_a_floor_unless_turned_off(mode: str) -> None:
                    poll=PollPolicy(first=1, factor=1, cap=1, jitter=0, provider_guidance=False))
     eager("generate", REQUEST, model="acme:motion-2")
     assert eager.clock.slept == [1.0, 1.0, 1.0]
+
+
+def test_download_redirect_keeps_credentials_on_the_same_origin_only(mode: str,
+                                                                     tmp_path: Path) -> None:
+    seen: list[tuple[str, str | None, str | None]] = []
+
+    def hop(request: httpx.Request) -> httpx.Response:
+        seen.append((request.url.host, request.headers.get("authorization"),
+                     request.headers.get("x-goog-api-key")))
+        if request.url.path.endswith(".mp4"):
+            return httpx.Response(302, headers={"location": "/files/1:download"})
+        if request.url.host == "cdn.acme.example":
+            return httpx.Response(302, headers={
+                "location": "https://storage.example.net/blob?sig=1"})
+        return httpx.Response(200, content=MP4)
+
+    class Keyed(Acme):
+        def build_download(self, job: Any, creds: Any, variant: str = "video") -> Any:
+            return httpx.Request("GET", job.output_url, headers={
+                "Authorization": "Bearer secret", "x-goog-api-key": "secret"})
+
+    server = FakeAcme(download_script=[hop, hop, hop])
+    original = server.__call__
+
+    def route(request: httpx.Request) -> httpx.Response:
+        return hop(request) if request.url.host == "storage.example.net" else original(request)
+
+    run = Runner(mode, server, FakeClock(), pm=acme_pm(Keyed()))
+    run.client.http._transport = httpx.MockTransport(route)
+    run("generate", REQUEST, model="acme:motion-2", output=tmp_path / "v.mp4")
+    assert (tmp_path / "v.mp4").read_bytes() == MP4
+    assert seen == [("cdn.acme.example", "Bearer secret", "secret"),
+                    ("cdn.acme.example", "Bearer secret", "secret"),
+                    ("storage.example.net", None, None)]

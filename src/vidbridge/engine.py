@@ -303,38 +303,64 @@ async def adrive(steps: Steps[T], client: httpx.AsyncClient,
             error = exc
 
 
-# Downloads follow redirects: the Gemini API's file URL answers 302 to storage. httpx drops
-# Authorization on a cross-origin hop.
+# Downloads follow redirects (the Gemini API's file URL answers 302 to storage) by hand:
+# httpx would carry custom credential headers such as x-goog-api-key to the new host.
+MAX_REDIRECTS = 5
+CREDENTIAL_HEADERS = frozenset({"authorization", "x-goog-api-key", "x-api-key", "cookie",
+                                "proxy-authorization"})
+
+
+def next_hop(request: httpx.Request, response: httpx.Response) -> httpx.Request:
+    """The request a redirect asks for; credentials stay behind when the origin changes."""
+    url = request.url.join(response.headers["location"])
+    same_origin = (url.scheme, url.host, url.port) == (request.url.scheme, request.url.host,
+                                                       request.url.port)
+    headers = {name: value for name, value in request.headers.items()
+               if same_origin or name.lower() not in CREDENTIAL_HEADERS}
+    headers.pop("host", None)
+    return httpx.Request("GET", url, headers=headers)
+
+
 def _download_sync(client: httpx.Client, step: Download) -> Downloaded:
-    with client.stream(step.request.method, step.request.url, headers=step.request.headers,
-                       follow_redirects=True) as response:
-        if response.is_error:
-            response.read()
-            return Downloaded(response)
-        sink = _Sink(step.target)
-        try:
-            for chunk in response.iter_bytes():
-                sink.write(chunk)
-        except BaseException:
-            sink.close(keep=False)
-            raise
-        sink.close(keep=True)
-        return Downloaded(response, sink.path, sink.written)
+    request = step.request
+    for _ in range(MAX_REDIRECTS + 1):
+        with client.stream(request.method, request.url, headers=request.headers) as response:
+            if response.is_redirect and "location" in response.headers:
+                request = next_hop(request, response)
+                continue
+            if response.is_error:
+                response.read()
+                return Downloaded(response)
+            sink = _Sink(step.target)
+            try:
+                for chunk in response.iter_bytes():
+                    sink.write(chunk)
+            except BaseException:
+                sink.close(keep=False)
+                raise
+            sink.close(keep=True)
+            return Downloaded(response, sink.path, sink.written)
+    raise httpx.TooManyRedirects("download redirected too often", request=request)
 
 
 async def _download_async(client: httpx.AsyncClient, step: Download) -> Downloaded:
-    async with client.stream(step.request.method, step.request.url,
-                             headers=step.request.headers, follow_redirects=True) as response:
-        if response.is_error:
-            await response.aread()
-            return Downloaded(response)
-        sink = _Sink(step.target)
-        try:
-            async for chunk in response.aiter_bytes():
-                sink.write(chunk)
-        except BaseException:
-            sink.close(keep=False)
-            raise
-        sink.close(keep=True)
-        return Downloaded(response, sink.path, sink.written)
-
+    request = step.request
+    for _ in range(MAX_REDIRECTS + 1):
+        async with client.stream(request.method, request.url,
+                                 headers=request.headers) as response:
+            if response.is_redirect and "location" in response.headers:
+                request = next_hop(request, response)
+                continue
+            if response.is_error:
+                await response.aread()
+                return Downloaded(response)
+            sink = _Sink(step.target)
+            try:
+                async for chunk in response.aiter_bytes():
+                    sink.write(chunk)
+            except BaseException:
+                sink.close(keep=False)
+                raise
+            sink.close(keep=True)
+            return Downloaded(response, sink.path, sink.written)
+    raise httpx.TooManyRedirects("download redirected too often", request=request)
