@@ -28,7 +28,7 @@ class Wire:
 
     def credentials(self, base: str = BASE) -> Credentials:
         return Credentials(name=f"{self.name}-sim", api_key="sim-key",
-                           secret_key="sim-secret", base_url=base + self.prefix,
+                           secret_key="sim-secret-key-of-at-least-32-bytes", base_url=base + self.prefix,
                            options=dict(self.options))
 
 
@@ -36,6 +36,10 @@ WIRES = [
     Wire("sora", "sora", "sora-2", "/openai/v1"),
     Wire("veo-vertex", "veo", "veo-3.1-generate-001", "/vertex",
          (("backend", "vertex"), ("project", "e2e"), ("location", "us-central1"))),
+    # Retired on the Gemini API since 2026-10-22 (the router skips it); called directly it
+    # still exercises the Gemini wire: predictLongRunning, operations, file download + key.
+    Wire("veo-gemini", "veo", "veo-3.1-fast-generate-preview", "/gemini",
+         (("backend", "gemini"),)),
     Wire("runway", "runway", "gen4.5", "/runway"),
     Wire("kling", "kling", "kling-v2-6:pro", "/kling"),
 ]
