@@ -145,7 +145,8 @@ def test_deadline_spans_candidates(mode: str) -> None:
 def test_budget_skips_what_costs_too_much(mode: str) -> None:
     server = FakeAcme()
     result = make(mode, config({"budget_usd": 0.1}), server)("generate", REQUEST)
-    assert result.attempts[0].outcome == "skipped" and "over the budget" in result.attempts[0].reason
+    skipped = result.attempts[0]
+    assert skipped.outcome == "skipped" and "over the budget" in skipped.reason
     assert result.job.provider == "beta" and server.submits == {"beta": 1}
 
 

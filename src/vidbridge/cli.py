@@ -36,9 +36,10 @@ def _env_config() -> bool:
     return bool(os.environ.get("VIDBRIDGE_CONFIG"))
 
 
-def _request(prompt: str, duration: float | None, size: str | None, aspect_ratio: str | None,
-             resolution: str | None, audio: bool | None, image: Path | None,
-             last_frame: Path | None, seed: int | None, negative_prompt: str | None) -> VideoRequest:
+def _request(prompt: str, duration: float | None, size: str | None,
+             aspect_ratio: str | None, resolution: str | None, audio: bool | None,
+             image: Path | None, last_frame: Path | None, seed: int | None,
+             negative_prompt: str | None) -> VideoRequest:
     return VideoRequest(
         prompt=prompt, duration=duration, size=size, aspect_ratio=aspect_ratio,
         resolution=resolution, audio=audio, seed=seed, negative_prompt=negative_prompt,
@@ -67,7 +68,8 @@ def demo(out: Annotated[Path, typer.Option(help="folder for the MP4")] = Path("o
 @app.command()
 def generate(
     prompt: str,
-    model: Annotated[Optional[str], typer.Option(help="provider:model, a route or an alias")] = None,  # noqa: UP045
+    model: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="provider:model, a route or an alias")] = None,
     out: Annotated[Path, typer.Option("--out", "-o")] = Path("out/video.mp4"),
     duration: Annotated[Optional[float], typer.Option()] = None,  # noqa: UP045
     size: Annotated[Optional[str], typer.Option(help="WIDTHxHEIGHT")] = None,  # noqa: UP045
@@ -188,7 +190,8 @@ def jobs_list(config: ConfigOption = None) -> None:
 def simulate(
     port: Annotated[int, typer.Option()] = 8750,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
-    scenario: Annotated[Optional[str], typer.Option(help="fault scenario for every request")] = None,  # noqa: UP045
+    scenario: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="fault scenario for every request")] = None,
     seed: Annotated[int, typer.Option()] = 0,
     require_key: Annotated[Optional[str], typer.Option(help="accept only this key")] = None,  # noqa: UP045
     kling_secret: Annotated[Optional[str], typer.Option(help="check Kling JWT signatures")] = None,  # noqa: UP045

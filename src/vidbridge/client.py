@@ -57,7 +57,7 @@ def credentials_from_env(adapter: VideoProvider, name: str = "env",
     environ = os.environ if environ is None else environ
     secrets = {field: SecretStr(environ[var]) for field, var in adapter.credential_env.items()
                if environ.get(var)}
-    return Credentials(name=name, **secrets)  # type: ignore[arg-type]
+    return Credentials(name=name, **secrets)
 
 
 class ClientCore:

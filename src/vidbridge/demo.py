@@ -130,8 +130,9 @@ def _show_result(console: Console, result: VideoResult) -> None:
                       + (f" — {attempt.reason}" if attempt.reason else ""))
     if plan is not None:
         cost = plan.estimated_cost_usd
-        console.print(f"  estimated cost: {'$%.2f' % cost if cost is not None else 'unknown'} "
-                      f"({plan.duration} s at {plan.size}, audio {'on' if plan.audio else 'off'})")
+        shown = f"${cost:.2f}" if cost is not None else "unknown"
+        console.print(f"  estimated cost: {shown} ({plan.duration} s at {plan.size}, "
+                      f"audio {'on' if plan.audio else 'off'})")
     console.print(f"  wrote {result.path} ({result.bytes_written} bytes)")
     probe = probe_mp4(result.path) if result.path else None
     if probe:

@@ -115,6 +115,13 @@ class Ledger:
             raise ConfigError(f"no job {job_id!r} in the ledger at {self.path}")
         return self._current(Job.model_validate_json(row[0]))
 
+    def knows(self, provider: str, job_id: str) -> bool:
+        """Whether a job is already recorded (so a lookup must not adopt it again)."""
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM jobs WHERE provider=? AND id=?",
+                                   (provider, job_id)).fetchone()
+        return row is not None
+
     def plan(self, provider: str, job_id: str) -> Plan | None:
         with self._lock:
             row = self._db.execute("SELECT plan FROM jobs WHERE provider=? AND id=?",

@@ -76,7 +76,7 @@ class _Normaliser:
         seed = self.optional_field("seed", request.seed, caps.supports_seed)
         negative = self.optional_field("negative_prompt", request.negative_prompt,
                                        caps.supports_negative_prompt)
-        warnings = ()
+        warnings: tuple[str, ...] = ()
         lifecycle = caps.lifecycle.status(self.today)
         if lifecycle != "available":
             warnings = (f"{self.name} is {caps.lifecycle.describe(self.today)}",)

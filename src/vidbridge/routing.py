@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -32,7 +32,16 @@ from .errors import (
     VidbridgeError,
     error_kind,
 )
-from .models import Adjustment, Attempt, Job, Plan, Policy, VideoRequest, VideoResult
+from .models import (
+    Adjustment,
+    Attempt,
+    AttemptOutcome,
+    Job,
+    Plan,
+    Policy,
+    VideoRequest,
+    VideoResult,
+)
 from .plugins import emit_adjustment, emit_attempt_started, emit_fallback
 
 if TYPE_CHECKING:
@@ -111,13 +120,12 @@ class _Outcome:
     result: VideoResult | None = None
 
     def attempt(self, candidate: _Candidate, elapsed: float) -> Attempt:
-        if self.result is not None:
-            outcome, reason, kind = "succeeded", "", None
-        else:
+        outcome: AttemptOutcome = "succeeded"
+        reason, kind = "", None
+        if self.result is None:
             outcome = "pending" if self.job is not None and not self.job.done else "failed"
             reason, kind = str(self.error), error_kind(self.error) if self.error else None
-        return Attempt(provider=candidate.provider, model=candidate.model,
-                       outcome=outcome,  # type: ignore[arg-type]
+        return Attempt(provider=candidate.provider, model=candidate.model, outcome=outcome,
                        reason=reason, error_kind=kind, adjustments=candidate.plan.adjustments,
                        job_id=self.job.id if self.job else None, tries=self.tries,
                        elapsed_s=round(elapsed, 3),
@@ -217,24 +225,10 @@ class Router:
         emit_attempt_started(core.pm, candidate.provider, candidate.model, request_id)
         for adjustment in plan.adjustments:
             emit_adjustment(core.pm, candidate.provider, candidate.model, adjustment)
-        tries = 0
-        while True:
-            tries += 1
-            try:
-                job = yield from core.engine.submit(adapter, plan, creds)
-            except SubmitUncertainError as exc:
-                job = yield from self._look_up(adapter, plan, creds, request_id)
-                if job is None:
-                    return _Outcome(error=exc, tries=tries)
-            except ProviderError as exc:
-                if exc.retryable:
-                    self.breaker.failure(candidate.provider)
-                wait = self._retry_wait(exc, tries, route, deadline)
-                if wait is None:
-                    return _Outcome(error=exc, tries=tries)
-                yield Sleep(wait)
-                continue
-            break
+        submitted = yield from self._submit(candidate, route, creds, deadline, request_id)
+        if submitted.job is None:
+            return submitted
+        job, tries = submitted.job, submitted.tries
         core.accepted(job, plan, request_id)
         try:
             job = yield from core.engine.finish(adapter, job, creds, target, deadline)
@@ -262,6 +256,27 @@ class Router:
             job=job, path=target if written else None, bytes_written=written,
             content_type=content_type, plan=plan))
 
+    def _submit(self, candidate: _Candidate, route: RouteConfig, creds: Credentials,
+                deadline: float, request_id: str) -> Steps[_Outcome]:
+        """Submit, retrying refusals that may pass later; an outcome with a job is accepted."""
+        adapter, plan = candidate.adapter, candidate.plan
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                job = yield from self.core.engine.submit(adapter, plan, creds)
+                return _Outcome(tries=tries, job=job)
+            except SubmitUncertainError as exc:
+                found = yield from self._look_up(adapter, plan, creds, request_id)
+                return _Outcome(tries=tries, job=found, error=None if found else exc)
+            except ProviderError as exc:
+                if exc.retryable:
+                    self.breaker.failure(candidate.provider)
+                wait = self._retry_wait(exc, tries, route, deadline)
+                if wait is None:
+                    return _Outcome(error=exc, tries=tries)
+                yield Sleep(wait)
+
     def _retry_wait(self, error: ProviderError, tries: int, route: RouteConfig,
                     deadline: float) -> float | None:
         """Seconds to wait before retrying a refused submit, or None to stop."""
@@ -287,7 +302,8 @@ class Router:
             job: Job | None = parse(response, plan)
         except (httpx.TransportError, ProviderError):
             job = None
-        if job is None:
+        if job is None or self.core.ledger.knows(adapter.name, job.id):
+            # Nothing found, or only a job some earlier request already owns.
             self.core.ledger.record_uncertain(adapter.name, plan.model, request_id, plan)
             return None
         return job.model_copy(update={"provider": adapter.name, "model": plan.model,

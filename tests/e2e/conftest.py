@@ -28,8 +28,8 @@ class Wire:
 
     def credentials(self, base: str = BASE) -> Credentials:
         return Credentials(name=f"{self.name}-sim", api_key="sim-key",
-                           secret_key="sim-secret-key-of-at-least-32-bytes", base_url=base + self.prefix,
-                           options=dict(self.options))
+                           secret_key="sim-secret-key-of-at-least-32-bytes",
+                           base_url=base + self.prefix, options=dict(self.options))
 
 
 WIRES = [
