@@ -100,7 +100,8 @@ def test_delete_then_gone(client: OpenAI) -> None:
     with pytest.raises(compat.NotFoundError) as caught:
         client.videos.retrieve(video.id)
     assert caught.value.status_code == 404
-    assert caught.value.message == f"Video with id '{video.id}' not found."
+    assert caught.value.message == f"Error code: 404 - Video with id '{video.id}' not found."
+    assert caught.value.body["message"] == f"Video with id '{video.id}' not found."
 
 
 def test_remix_reuses_the_source_parameters(client: OpenAI) -> None:
@@ -148,7 +149,7 @@ def test_bad_requests_fail_before_any_http(sim: str, tmp_path: Path, kwargs: dic
     assert (caught.value.param, caught.value.code) == (param, code)
     assert isinstance(caught.value, compat.APIStatusError | VidbridgeError)
     assert isinstance(caught.value, VidbridgeError)
-    assert caught.value.body == {"message": caught.value.message, "type": caught.value.type,
+    assert caught.value.body == {"message": caught.value.detail, "type": caught.value.type,
                                  "param": param, "code": code}
     assert counter.calls == []
 
@@ -156,7 +157,7 @@ def test_bad_requests_fail_before_any_http(sim: str, tmp_path: Path, kwargs: dic
 def test_no_candidate_can_serve_names_every_reason(client: OpenAI) -> None:
     with pytest.raises(compat.BadRequestError) as caught:
         client.videos.create(model="kling-only", prompt="x" * 3000)
-    assert "kling:kling-v2-6:std" in caught.value.message and caught.value.param == "prompt"
+    assert "kling:kling-v2-6:std" in caught.value.detail and caught.value.param == "prompt"
 
 
 def test_failed_job_is_a_failed_video_not_an_exception(client: OpenAI) -> None:

@@ -123,7 +123,7 @@ def test_a_route_that_ran_out_keeps_the_cause_status() -> None:
             raise AllCandidatesFailedError("route 'default': no candidate") from cause
     except AllCandidatesFailedError as error:
         translated = e.api_error(error)
-    assert translated.status_code == 429 and "no candidate" in translated.message
+    assert translated.status_code == 429 and "no candidate" in translated.detail
 
 
 def test_unexpected_errors_say_nothing_inside() -> None:

@@ -92,14 +92,20 @@ class APIStatusError(APIError):
             self.status_code = status_code
         self.headers = dict(headers or {})
         self.request_id = request_id
+        # As the SDK does: ``message`` leads with the status, ``body`` keeps the API's words.
+        self.message = f"Error code: {self.status_code} - {message}"
+
+    @property
+    def detail(self) -> str:
+        """The message as the API body carries it (without the SDK's status prefix)."""
+        return str(self.body["message"])
 
     def to_body(self) -> dict[str, Any]:
         """The official error envelope: ``{"error": {message, type, param, code}}``."""
-        return {"error": {"message": self.message, "type": self.type, "param": self.param,
-                          "code": self.code}}
+        return {"error": dict(self.body)}
 
-    def __str__(self) -> str:  # the SDK's form: "Error code: 404 - {...}"
-        return f"Error code: {self.status_code} - {self.to_body()}"
+    def __str__(self) -> str:
+        return self.message
 
 
 class BadRequestError(APIStatusError):
@@ -197,7 +203,7 @@ def api_error(exc: BaseException) -> APIStatusError:
 def failure_body(exc: BaseException) -> dict[str, str]:
     """``Video.error`` for a job that ended in ``exc``: ``{"code", "message"}``."""
     error = api_error(exc)
-    return {"code": error.code or error.type or "server_error", "message": error.message}
+    return {"code": error.code or error.type or "server_error", "message": error.detail}
 
 
 __all__ = [

@@ -32,6 +32,7 @@ from ..compat._store import VideoStore
 from ..compat.openai import AsyncVideos
 from ..config import Config
 from ..ledger import default_ledger_path
+from . import redact
 from .auth import GatewayKeys
 from .limits import BodyLimit
 
@@ -59,6 +60,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     from ..config import load_config
 
     cfg = config if isinstance(config, Config) else load_config(config, environ=environ)
+    redact.install()
     gateway = cfg.gateway
     auth = (GatewayKeys(keys, insecure=insecure_no_auth) if keys is not None
             else GatewayKeys.from_env(gateway.keys_env, insecure=insecure_no_auth,
@@ -200,7 +202,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, e.APIStatusError)
     if exc.status_code >= 500:
-        log.error("%s %s: %s", request.method, request.url.path, exc.message)
+        log.error("%s %s: %s", request.method, request.url.path, exc.detail)
     return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=exc.headers)
 
 
