@@ -12,6 +12,8 @@ are pure builders for the compat layer; ``parse_submit`` parses what the first t
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -41,6 +43,9 @@ SHUTDOWN = Lifecycle(
 DURATIONS = (4, 8, 12, 16, 20)
 EXTEND_SECONDS = DURATIONS
 VARIANTS = ("video", "thumbnail", "spritesheet")
+# After a create without an answer: look for a matching video this recent, among this many.
+LOOKUP_WINDOW_S = 600
+LOOKUP_LIMIT = 20
 SORA2_SIZES = {"16:9": {"720p": "1280x720"}, "9:16": {"720p": "720x1280"}}
 PRO_SIZES = {"16:9": {"720p": "1280x720", "1024p": "1792x1024", "1080p": "1920x1080"},
              "9:16": {"720p": "720x1280", "1024p": "1024x1792", "1080p": "1080x1920"}}
@@ -90,6 +95,7 @@ class Sora:
     credential_env = {"api_key": "OPENAI_API_KEY"}
     # OpenAI's guidance for production: every 10-20 s; the openai-poll-after-ms hint wins.
     poll_interval = 10.0
+    clock: Callable[[], float] = staticmethod(time.time)  # wall time, for the lookup window
 
     def check_credentials(self, creds: Credentials) -> None:
         if creds.api_key is None and creds.token is None:
@@ -187,6 +193,28 @@ class Sora:
 
     def build_cancel(self, job: Job, creds: Credentials) -> httpx.Request | None:
         return None  # the Videos API has no cancel; DELETE is only for finished videos
+
+    # -- finding a job whose create answer was lost ----------------------------------------------
+    def build_lookup(self, plan: Plan, creds: Credentials) -> httpx.Request:
+        """The newest videos (list, §3.3), to find a create that may have been accepted."""
+        return httpx.Request("GET", f"{creds.url(BASE_URL)}/videos",
+                             params={"limit": LOOKUP_LIMIT, "order": "desc"},
+                             headers=_headers(creds))
+
+    def parse_lookup(self, response: httpx.Response, plan: Plan) -> Job | None:
+        """The newest video matching the plan's model, prompt, seconds and size that was
+        created within the lookup window, or None. The API has no idempotency key, so this
+        match is the best evidence there is; the router never adopts a job twice."""
+        _raise(response, JOB_ERRORS)
+        page = errors.response_json(response)
+        since = self.clock() - LOOKUP_WINDOW_S
+        for video in (page or {}).get("data") or []:
+            if (video.get("model") == plan.model and video.get("prompt") == plan.prompt
+                    and video.get("seconds") == str(plan.duration)
+                    and video.get("size") == plan.size
+                    and float(video.get("created_at") or 0) >= since):
+                return self._job(httpx.Response(200, json=video))
+        return None
 
     def raise_for_error(self, response: httpx.Response) -> None:
         _raise(response, JOB_ERRORS)

@@ -434,3 +434,35 @@ def test_the_adapter_is_registered_and_meets_the_protocol() -> None:
     from vidbridge import VideoProvider, providers
 
     assert isinstance(providers()["sora"], Sora) and isinstance(SORA, VideoProvider)
+
+
+# --- lookup after a create whose answer was lost ----------------------------------------------
+
+def test_lookup_lists_newest_videos_and_adopts_only_an_exact_recent_match() -> None:
+    import vidbridge_sora
+
+    adapter = vidbridge_sora.Sora()
+    adapter.clock = lambda: 1767300100.0  # type: ignore[method-assign]
+    plan = normalise(VideoRequest(prompt="a paper boat", duration=4, size="1280x720"),
+                     vidbridge_sora.MODELS["sora-2"], provider="sora", model="sora-2")
+    request = adapter.build_lookup(plan, Credentials(api_key="k"))
+    assert (request.method, request.url.path) == ("GET", "/v1/videos")
+    assert dict(request.url.params) == {"limit": "20", "order": "desc"}
+
+    def video(**changes: Any) -> dict[str, Any]:
+        base = {"id": "video_match", "object": "video", "model": "sora-2",
+                "status": "in_progress", "progress": 10, "created_at": 1767300050,
+                "completed_at": None, "expires_at": None, "prompt": "a paper boat",
+                "seconds": "4", "size": "1280x720", "remixed_from_video_id": None,
+                "error": None}
+        return {**base, **changes}
+
+    def page(*videos: dict[str, Any]) -> httpx.Response:
+        return httpx.Response(200, json={"object": "list", "data": list(videos),
+                                         "has_more": False})
+
+    found = adapter.parse_lookup(page(video(id="video_other", prompt="a kite"), video()), plan)
+    assert found is not None and found.id == "video_match" and found.status == "running"
+    for miss in (video(seconds="8"), video(size="720x1280"), video(model="sora-2-pro"),
+                 video(created_at=1767300100 - 601)):
+        assert adapter.parse_lookup(page(miss), plan) is None
