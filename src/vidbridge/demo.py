@@ -94,8 +94,9 @@ def run_demo(out_dir: Path = Path("out"), console: Console | None = None,
     with serve_in_thread(app) as base_url:
         console.print(f"[bold]vidbridge demo[/] — simulator on {base_url} (no key, no network)")
         config = simulator_config(base_url, out_dir / "ledger.sqlite3")
-        with VideoClient(config=config, pm=pm,
-                         poll=PollPolicy(first=0.4, factor=1.3, cap=1.0)) as client:
+        # The simulator is local: no need for the providers' polite 5-10 s poll intervals.
+        poll = PollPolicy(first=0.4, factor=1.3, cap=1.0, provider_guidance=False)
+        with VideoClient(config=config, pm=pm, poll=poll) as client:
             console.print(f"request: model=\"sora-2\" {request.duration:g} s "
                           f"{request.aspect_ratio} {request.resolution}")
             _show_checks(console, client.check(request, "sora-2"))
