@@ -143,9 +143,8 @@ def test_bad_requests_fail_before_any_http(sim: str, tmp_path: Path, kwargs: dic
                                            code: str) -> None:
     counter = Counter()
     with OpenAI(client=sync_client(config(sim, tmp_path), counter),
-                output_dir=tmp_path) as client:
-        with pytest.raises(error) as caught:
-            client.videos.create(**{"prompt": "a fox", **kwargs})
+                output_dir=tmp_path) as client, pytest.raises(error) as caught:
+        client.videos.create(**{"prompt": "a fox", **kwargs})
     assert (caught.value.param, caught.value.code) == (param, code)
     assert isinstance(caught.value, compat.APIStatusError | VidbridgeError)
     assert isinstance(caught.value, VidbridgeError)

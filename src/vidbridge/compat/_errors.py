@@ -16,9 +16,11 @@ from ..errors import (
     ConfigError,
     InvalidRequestError,
     JobFailedError,
-    RateLimitError as _ProviderRateLimit,
     VidbridgeError,
     error_kind,
+)
+from ..errors import (
+    RateLimitError as _ProviderRateLimit,
 )
 
 # Our request fields -> the OpenAI parameter a caller sent.

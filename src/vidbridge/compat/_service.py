@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import builtins
 import json
 import logging
 import os
@@ -76,14 +77,14 @@ class VideoService:
     """Videos for one client: validation, the store, and the ledger's view of each job."""
 
     def __init__(self, core: ClientCore, store: VideoStore, output_dir: str | Path, *,
-                 retention_s: float = RETENTION_S, default_target: str | None = None,
+                 retention_s: float | None = None, default_target: str | None = None,
                  max_active_per_owner: int | None = None,
                  max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
                  retry_after_s: int = 5, clock: Callable[[], float] = time.time) -> None:
         self.core = core
         self.store = store
         self.output_dir = Path(output_dir)
-        self.retention_s = retention_s
+        self.retention_s = RETENTION_S if retention_s is None else retention_s
         self.default_target = default_target
         self.max_active = max_active_per_owner
         self.max_image_bytes = max_image_bytes
@@ -250,7 +251,7 @@ class VideoService:
         info.warnings.extend(first.warnings)
         return first.plan, info
 
-    def _param_of(self, request: VideoRequest, checks: list[Any]) -> str | None:
+    def _param_of(self, request: VideoRequest, checks: builtins.list[Any]) -> str | None:
         for check in checks:
             try:
                 self.core.plan(request, f"{check.provider}:{check.model}")
@@ -290,7 +291,7 @@ class VideoService:
                      completed_at=record.completed_at, expires_at=record.expires_at,
                      model=record.model, progress=progress, prompt=record.prompt,
                      remixed_from_video_id=record.remixed_from, seconds=record.seconds,
-                     size=record.size, status=status,  # type: ignore[arg-type]
+                     size=record.size, status=status,
                      error=error, vidbridge=info)
 
     def list(self, owner: str, *, after: str | None = None, limit: int | None = None,
@@ -345,7 +346,7 @@ class VideoService:
     def output_path(self, video_id: str) -> Path:
         return self.output_dir / f"{video_id}.mp4"
 
-    def _files(self, video_id: str) -> list[Path]:
+    def _files(self, video_id: str) -> builtins.list[Path]:
         return sorted(self.output_dir.glob(f"{video_id}.*"))
 
     def succeeded(self, video_id: str, result: VideoResult) -> Video | None:
@@ -385,7 +386,7 @@ class VideoService:
         log.warning("%s failed: %s (%s)", video_id, body["message"], body["code"])
 
     # -- restart ---------------------------------------------------------------------------
-    def recover(self) -> list[Work]:
+    def recover(self) -> builtins.list[Work]:
         """Work to restart after a crash, without ever submitting an accepted job again."""
         works = []
         for record in self.store.unfinished():

@@ -38,7 +38,8 @@ def _frames(video: Path, count: int) -> list[Any]:
         raise e.InternalServerError("thumbnails need PyAV: pip install 'vidbridge[media]'",
                                     code="variant_unavailable") from None
     with av.open(str(video)) as container:
-        decoded = [frame.to_image() for frame in container.decode(video=0)]
+        decoded = [frame.to_image()  # type: ignore[no-untyped-call]
+                   for frame in container.decode(video=0)]
     if not decoded:
         raise e.NotFoundError(f"{video.name} has no frames to show.")
     step = max(1, len(decoded) // count)

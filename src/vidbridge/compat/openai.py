@@ -17,6 +17,8 @@ them server-side, so ``create`` returns a queued video at once.
 from __future__ import annotations
 
 import asyncio
+import builtins
+import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
@@ -81,9 +83,8 @@ def _config(config: str | Path | Config | None) -> Config:
 
 def _service(core: Any, config: Config | None, database: str | Path | None,
              output_dir: str | Path | None, retention_s: float | None) -> VideoService:
-    kwargs = {"retention_s": retention_s} if retention_s is not None else {}
     return VideoService(core, VideoStore(database or ":memory:"),
-                        output_dir or default_output_dir(config), **kwargs)
+                        output_dir or default_output_dir(config), retention_s=retention_s)
 
 
 # --- content and pages -----------------------------------------------------------------------
@@ -293,7 +294,7 @@ class Videos:
         path, content_type = self._service.content(self._owner, video_id, _given(variant))
         return BinaryContent(path, content_type)
 
-    def recover(self) -> list[str]:
+    def recover(self) -> builtins.list[str]:
         """Restart what a previous process left unfinished (needs a ``database`` path);
         returns the video ids restarted."""
         works = self._service.recover()
@@ -394,10 +395,8 @@ class AsyncVideos:
             if event is None:
                 await asyncio.sleep(interval)
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), interval)
-            except TimeoutError:
-                pass
 
     async def create_and_poll(self, *, prompt: str, model: Any = None, seconds: Any = None,
                               size: Any = None, input_reference: Any = None,
@@ -431,7 +430,7 @@ class AsyncVideos:
             self._service.content, self._owner, video_id, _given(variant))
         return BinaryContent(path, content_type)
 
-    async def recover(self) -> list[str]:
+    async def recover(self) -> builtins.list[str]:
         works = self._service.recover()
         for work in works:
             self.start(work)

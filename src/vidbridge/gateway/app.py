@@ -16,7 +16,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
@@ -76,7 +76,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         client.core, store, output_dir or default_output_dir(cfg),
         default_target=gateway.route, max_active_per_owner=gateway.max_concurrent_per_key,
         max_image_bytes=int(gateway.max_body_mb * 1024 * 1024), retry_after_s=RETRY_AFTER_S,
-        **({"retention_s": retention_s} if retention_s is not None else {}))
+        retention_s=retention_s)
     tasks: set[asyncio.Task[None]] = set()
     videos = AsyncVideos(client, service, tasks, owner="")
     poll_header = {"openai-poll-after-ms": str(poll_after_ms)}
@@ -92,7 +92,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     async def create(request: Request, view: AsyncVideos) -> Response:
         fields = await _create_fields(request)
         video = await view.create(
-            prompt=fields.get("prompt"), model=fields.get("model"),
+            prompt=cast(str, fields.get("prompt")), model=fields.get("model"),
             seconds=fields.get("seconds"), size=fields.get("size"),
             input_reference=fields.get("input_reference"))
         return JSONResponse(video.to_wire())
@@ -124,7 +124,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
 
     async def remix(request: Request, view: AsyncVideos) -> Response:
         body = await _json_body(request)
-        video = await view.remix(request.path_params["video_id"], prompt=body.get("prompt"))
+        video = await view.remix(request.path_params["video_id"],
+                                 prompt=cast(str, body.get("prompt")))
         return JSONResponse(video.to_wire())
 
     @contextlib.asynccontextmanager
@@ -154,10 +155,9 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     ]
     app = Starlette(
         routes=routes, lifespan=lifespan,
-        middleware=[Middleware(BodyLimit,  # type: ignore[arg-type]
-                               max_bytes=int(gateway.max_body_mb * 1024 * 1024))],
+        middleware=[Middleware(BodyLimit, max_bytes=int(gateway.max_body_mb * 1024 * 1024))],
         exception_handlers={e.APIStatusError: _api_error, HTTPException: _http_error,
-                            Exception: _internal_error})  # type: ignore[dict-item]
+                            Exception: _internal_error})
     app.state.service = service
     app.state.videos = videos
     return app
