@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from vidbridge import VidbridgeError, VideoClient
 from vidbridge.compat import openai as compat
 from vidbridge.compat.openai import AsyncOpenAI, OpenAI
 
-from .simenv import Counter, async_client, config, png, sync_client
+from .simenv import POLL, Counter, async_client, config, png, sync_client
 
 MP4_MAGIC = b"ftyp"
 
@@ -27,7 +28,9 @@ def client(sim: str, tmp_path: Path) -> Iterator[OpenAI]:
         yield c
 
 
-def test_create_and_poll_adjusts_seconds_and_downloads(client: OpenAI, tmp_path: Path) -> None:
+def test_create_and_poll_adjusts_seconds_and_downloads(
+        client: OpenAI, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="vidbridge.compat")
     video = client.videos.create_and_poll(model="sora-2", prompt="a lighthouse in a storm",
                                           seconds="12", size="1280x720")
     assert (video.object, video.status, video.progress, video.model) == (
@@ -49,6 +52,7 @@ def test_create_and_poll_adjusts_seconds_and_downloads(client: OpenAI, tmp_path:
     assert (tmp_path / "copy.mp4").read_bytes() == data
     assert b"".join(content.iter_bytes(1000)) == data  # streamed in chunks from the file
     assert "vidbridge" not in video.to_dict()  # the official fields only, in their types
+    assert f"{video.id}: duration 12 -> 10 on runway:gen4.5" in caplog.text
 
 
 def test_status_comes_from_the_ledger_while_the_job_runs(sim: str, tmp_path: Path) -> None:
@@ -58,7 +62,7 @@ def test_status_comes_from_the_ledger_while_the_job_runs(sim: str, tmp_path: Pat
         release.wait(5)
 
     cfg = config(sim, tmp_path)
-    runner = VideoClient(config=cfg, sleep=held, poll=sync_client(cfg).core.engine.poll_policy)
+    runner = VideoClient(config=cfg, sleep=held, poll=POLL)
     with OpenAI(client=runner, output_dir=tmp_path / "out") as client:
         video = client.videos.create(prompt="a heron lands", seconds="4")
         assert video.status == "queued" and video.progress == 0
