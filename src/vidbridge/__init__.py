@@ -7,9 +7,11 @@ between providers without paying twice. Optional parts (CLI, simulator, gateway)
 
 from __future__ import annotations
 
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
+
 from . import errors
-from .client import AsyncVideoClient, VideoClient
-from .engine import PollPolicy
 from .errors import (
     AllCandidatesFailedError,
     AuthenticationError,
@@ -28,27 +30,59 @@ from .errors import (
     VidbridgeError,
 )
 from .hookspecs import hookimpl
-from .models import (
-    Adjustment,
-    Attempt,
-    ImageInput,
-    ImageLimits,
-    Job,
-    JobStatus,
-    Lifecycle,
-    ModelCapabilities,
-    Plan,
-    Price,
-    Rule,
-    RuleCondition,
-    VideoRequest,
-    VideoResult,
-)
-from .normalise import normalise
-from .plugins import get_model, get_provider, providers, register
-from .provider import Credentials, VideoProvider
+
+if _TYPE_CHECKING:
+    from .client import AsyncVideoClient, VideoClient
+    from .engine import PollPolicy
+    from .models import (
+        Adjustment,
+        Attempt,
+        ImageInput,
+        ImageLimits,
+        Job,
+        JobStatus,
+        Lifecycle,
+        ModelCapabilities,
+        Plan,
+        Price,
+        Rule,
+        RuleCondition,
+        VideoRequest,
+        VideoResult,
+    )
+    from .normalise import normalise
+    from .plugins import get_model, get_provider, providers, register
+    from .provider import Credentials, VideoProvider
 
 __version__ = "0.1.0"
+
+# Public names served from their modules on first use (PEP 562): `import vidbridge` stays
+# light, and a program pays for the parts it touches (models, clients, plugin host).
+_LAZY = {
+    "client": ("AsyncVideoClient", "VideoClient"),
+    "engine": ("PollPolicy",),
+    "models": ("Adjustment", "Attempt", "ImageInput", "ImageLimits", "Job", "JobStatus",
+               "Lifecycle", "ModelCapabilities", "Plan", "Price", "Rule", "RuleCondition",
+               "VideoRequest", "VideoResult"),
+    "normalise": ("normalise",),
+    "plugins": ("get_model", "get_provider", "providers", "register"),
+    "provider": ("Credentials", "VideoProvider"),
+}
+_HOME = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str) -> _Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vidbridge' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})
+
 
 __all__ = [
     "Adjustment",
