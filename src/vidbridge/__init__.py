@@ -50,7 +50,7 @@ if _TYPE_CHECKING:
         VideoRequest,
         VideoResult,
     )
-    from .normalise import normalise
+    from .normalisation import normalise
     from .plugins import get_model, get_provider, providers, register
     from .provider import Credentials, VideoProvider
 
@@ -64,7 +64,7 @@ _LAZY = {
     "models": ("Adjustment", "Attempt", "ImageInput", "ImageLimits", "Job", "JobStatus",
                "Lifecycle", "ModelCapabilities", "Plan", "Price", "Rule", "RuleCondition",
                "VideoRequest", "VideoResult"),
-    "normalise": ("normalise",),
+    "normalisation": ("normalise",),
     "plugins": ("get_model", "get_provider", "providers", "register"),
     "provider": ("Credentials", "VideoProvider"),
 }

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from .engine import Engine, PollPolicy, Steps, adrive, drive
 from .errors import ConfigError
 from .models import Job, Plan, Policy, VideoRequest, VideoResult, as_request
-from .normalise import normalise
+from .normalisation import normalise
 from .plugins import (
     emit_adjustment,
     emit_job_accepted,

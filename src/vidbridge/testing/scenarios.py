@@ -24,7 +24,7 @@ from ..errors import (
     RateLimitError,
 )
 from ..models import ImageInput, ModelCapabilities, VideoRequest
-from ..normalise import normalise
+from ..normalisation import normalise
 from ..provider import Credentials, VideoProvider
 
 PROMPT = "A paper boat drifts down a rain-soaked street at dusk; the camera follows it."
