@@ -96,6 +96,7 @@ class GatewayConfig(_Section):
     output_dir: str | None = None
     max_body_mb: float = Field(default=25.0, gt=0)
     max_concurrent_per_key: int = Field(default=4, ge=1)
+    retention_s: float = Field(default=3600.0, gt=0)  # finished videos stay downloadable
     route: str | None = None
 
 

@@ -76,7 +76,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         client.core, store, output_dir or default_output_dir(cfg),
         default_target=gateway.route, max_active_per_owner=gateway.max_concurrent_per_key,
         max_image_bytes=int(gateway.max_body_mb * 1024 * 1024), retry_after_s=RETRY_AFTER_S,
-        retention_s=retention_s)
+        retention_s=gateway.retention_s if retention_s is None else retention_s)
     tasks: set[asyncio.Task[None]] = set()
     videos = AsyncVideos(client, service, tasks, owner="")
     poll_header = {"openai-poll-after-ms": str(poll_after_ms)}
