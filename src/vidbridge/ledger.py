@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     PRIMARY KEY (provider, id)
 );
 CREATE INDEX IF NOT EXISTS jobs_by_id ON jobs (id);
-CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);
+CREATE INDEX IF NOT EXISTS jobs_by_request ON jobs (request_key);
 """
 _IMAGE_FIELDS = {"image", "last_frame", "reference_images"}
 
