@@ -15,15 +15,12 @@ Run: .venv/bin/python benchmarks/gateway_load.py [cycles] [concurrent]
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import anyio
@@ -33,7 +30,7 @@ from vidbridge import AsyncVideoClient, PollPolicy
 from vidbridge.config import parse_config
 
 sys.path.insert(0, str(Path(__file__).parent))
-from routing_overhead import simulator_process  # noqa: E402 - shared child-process helper
+from children import child_server, simulator_process  # noqa: E402 - helper beside this file
 
 POLL_S = 0.01
 KEY = "bench-gateway-key"
@@ -46,11 +43,11 @@ from vidbridge.gateway import create_app
 async def capped(seconds):
     await anyio.sleep(min(seconds, {POLL_S}))
 
-cfg = load_config(sys.argv[1])
+cfg = load_config(sys.argv[2])
 client = AsyncVideoClient(config=cfg, poll=PollPolicy(first={POLL_S}, cap={POLL_S}, jitter=0),
                           sleep=capped)
 app = create_app(cfg, client=client, poll_after_ms={int(POLL_S * 1000)})
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 
 
@@ -73,24 +70,9 @@ max_concurrent_per_key = 100000
     return path
 
 
-@contextlib.contextmanager
-def gateway_process(config: Path) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "VIDBRIDGE_GATEWAY_KEYS": KEY}
-    child = subprocess.Popen([sys.executable, "-c", GATEWAY, str(config), str(port)], env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            with contextlib.suppress(httpx.TransportError):
-                httpx.get(base + "/v1/videos", timeout=1)
-                break
-            time.sleep(0.05)
-        yield base
-    finally:
-        child.terminate()
-        child.wait(10)
+def gateway_process(config: Path) -> contextlib.AbstractContextManager[str]:
+    return child_server(GATEWAY, str(config), env={"VIDBRIDGE_GATEWAY_KEYS": KEY},
+                        ready_path="/v1/videos")
 
 
 async def run_load(cycles: int, concurrent: int,

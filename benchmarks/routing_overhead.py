@@ -11,14 +11,10 @@ Run: .venv/bin/python benchmarks/routing_overhead.py [jobs]
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -28,37 +24,12 @@ from vidbridge.config import parse_config
 from vidbridge.engine import Engine, PollPolicy, drive
 from vidbridge.plugins import get_provider
 
-# The simulator runs in its own process, so its work does not share our GIL or skew timings.
-SIMULATOR = """
-import sys, uvicorn
-from vidbridge.simulator import SimulatorSettings, create_app
-uvicorn.run(create_app(SimulatorSettings(fast=True, fast_polls=2)), host="127.0.0.1",
-            port=int(sys.argv[1]), log_level="warning")
-"""
+sys.path.insert(0, str(Path(__file__).parent))
+from children import simulator_process  # noqa: E402 - benchmark helper beside this file
 
 NO_WAIT = PollPolicy(first=0.0, factor=1.0, cap=0.0, jitter=0.0, provider_guidance=False)
 REQUEST = VideoRequest(prompt="benchmark: a lighthouse at dusk", duration=5,
                        aspect_ratio="16:9", resolution="720p")
-
-
-@contextlib.contextmanager
-def simulator_process() -> Iterator[str]:
-    """Start the simulator in a child process; yield its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    child = subprocess.Popen([sys.executable, "-c", SIMULATOR, str(port)])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            with contextlib.suppress(httpx.TransportError):
-                httpx.get(base + "/", timeout=1)
-                break
-            time.sleep(0.05)
-        yield base
-    finally:
-        child.terminate()
-        child.wait(10)
 
 
 def main(jobs: int = 60) -> None:

@@ -21,7 +21,7 @@ import httpx
 from vidbridge import AsyncVideoClient, Credentials, PollPolicy, VideoRequest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from routing_overhead import simulator_process  # noqa: E402 - shared child-process helper
+from children import simulator_process  # noqa: E402 - benchmark helper beside this file
 
 MODELS = {  # provider -> (model, base path under the simulator, options)
     "runway": ("gen4.5", "/runway", {}),

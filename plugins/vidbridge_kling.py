@@ -170,11 +170,8 @@ class Kling:
     def extra_fields(self, plan: Plan, spec: Spec) -> dict[str, Any]:
         """Documented passthrough keys of ``plan.extra``; anything else is refused."""
         allowed = ("external_task_id",) + (("cfg_scale",) if spec.cfg_scale else ())
-        for key in plan.extra:
-            if key not in allowed:
-                raise errors.InvalidRequestError(
-                    f"kling:{plan.model} takes no extra field {key!r}; allowed: "
-                    f"{', '.join(allowed)}", provider=self.name, param=key)
+        errors.refuse_unknown_extra(plan.extra, allowed, provider=self.name,
+                                    model=f"kling:{plan.model}")
         cfg = plan.extra.get("cfg_scale")
         if cfg is None:
             return {}

@@ -118,11 +118,8 @@ class Runway:
     def extra_fields(self, plan: Plan) -> dict[str, Any]:
         """The documented passthrough keys of ``plan.extra``; anything else is refused."""
         allowed = ("contentModeration",) if plan.model in MODERATED else ()
-        for key in plan.extra:
-            if key not in allowed:
-                raise errors.InvalidRequestError(
-                    f"runway:{plan.model} takes no extra field {key!r}; allowed: "
-                    f"{', '.join(allowed) or 'none'}", provider=self.name, param=key)
+        errors.refuse_unknown_extra(plan.extra, allowed, provider=self.name,
+                                    model=f"runway:{plan.model}")
         moderation = plan.extra.get("contentModeration")
         if moderation is None:
             return {}

@@ -109,12 +109,9 @@ class Sora:
     def build_submit(self, plan: Plan, creds: Credentials) -> httpx.Request:
         fields = {"prompt": plan.prompt, "model": plan.model, "seconds": str(plan.duration),
                   "size": plan.size}
-        extra = dict(plan.extra)
-        characters = extra.pop("characters", None)  # [3P/UNVERIFIED]: [{"id": "char_..."}]
-        if extra:
-            raise errors.InvalidRequestError(
-                f"sora takes no extra field(s) {', '.join(sorted(extra))}; it knows only "
-                "'characters'", provider=self.name, param=next(iter(sorted(extra))))
+        errors.refuse_unknown_extra(plan.extra, ("characters",), provider=self.name,
+                                    model=f"sora:{plan.model}")
+        characters = plan.extra.get("characters")  # [3P/UNVERIFIED]: [{"id": "char_..."}]
         image, url = plan.image, f"{creds.url(BASE_URL)}/videos"
         if image is not None and image.data is not None:
             if characters is not None:

@@ -130,12 +130,9 @@ class Veo:
         if backend == VERTEX:
             # Earlier docs marked generateAudio required for Veo 3: always send it.
             parameters["generateAudio"] = plan.audio
-        allowed = EXTRA_PARAMETERS[backend] | EXTRA_TOP_LEVEL[backend]
-        unknown = sorted(set(plan.extra) - allowed)
-        if unknown:
-            raise errors.InvalidRequestError(
-                f"veo ({backend}) takes no extra field(s) {', '.join(unknown)}; it takes "
-                f"{', '.join(sorted(allowed))}", provider=self.name, param=unknown[0])
+        errors.refuse_unknown_extra(plan.extra,
+                                    EXTRA_PARAMETERS[backend] | EXTRA_TOP_LEVEL[backend],
+                                    provider=self.name, model=f"veo:{plan.model} ({backend})")
         for key, value in plan.extra.items():
             if key in EXTRA_PARAMETERS[backend]:
                 parameters[key] = value

@@ -120,13 +120,9 @@ def check(
     except (errors.VidbridgeError, ValueError) as exc:
         _fail(exc)
         return
-    table = Table("candidate", "serves?", "adjustments / reason", "est. cost")
-    for item in checks:
-        changes = "; ".join(f"{a.field} {a.asked}→{a.given}" for a in item.adjustments)
-        cost = f"${item.estimated_cost_usd:.2f}" if item.estimated_cost_usd is not None else "-"
-        table.add_row(f"{item.provider}:{item.model}", "yes" if item.ok else "no",
-                      changes or item.reason or "as asked", cost)
-    console.print(table)
+    from .demo import checks_table
+
+    console.print(checks_table(checks))
 
 
 @app.command()

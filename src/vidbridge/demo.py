@@ -99,25 +99,25 @@ def run_demo(out_dir: Path = Path("out"), console: Console | None = None,
         with VideoClient(config=config, pm=pm, poll=poll) as client:
             console.print(f"request: model=\"sora-2\" {request.duration:g} s "
                           f"{request.aspect_ratio} {request.resolution}")
-            _show_checks(console, client.check(request, "sora-2"))
+            console.print(checks_table(client.check(request, "sora-2"), "pre-flight check of "
+                                       "route 'default' (alias sora-2), no HTTP"))
             console.print("generating:")
             result = client.generate(request, model="sora-2", output=target)
     _show_result(console, result)
     return result
 
 
-def _show_checks(console: Console, checks: list[Any]) -> None:
+def checks_table(checks: list[Any], title: str | None = None) -> Any:
+    """A rich table of a route's pre-flight checks (also what ``vidbridge check`` prints)."""
     from rich.table import Table
 
-    table = Table(title="pre-flight check of route 'default' (alias sora-2), no HTTP")
-    for column in ("candidate", "serves?", "adjustments / reason", "est. cost"):
-        table.add_column(column)
+    table = Table("candidate", "serves?", "adjustments / reason", "est. cost", title=title)
     for check in checks:
         changes = "; ".join(f"{a.field} {a.asked}→{a.given}" for a in check.adjustments)
         cost = f"${check.estimated_cost_usd:.2f}" if check.estimated_cost_usd is not None else "-"
         table.add_row(f"{check.provider}:{check.model}", "yes" if check.ok else "no",
                       changes or check.reason or "as asked", cost)
-    console.print(table)
+    return table
 
 
 def _show_result(console: Console, result: VideoResult) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -189,6 +189,16 @@ def error_kind(error: BaseException) -> str:
     if isinstance(error, CapabilityError):
         return "capability"
     return str(getattr(error, "kind", "other"))
+
+
+def refuse_unknown_extra(extra: Mapping[str, Any], allowed: Collection[str], *,
+                         provider: str, model: str) -> None:
+    """Raise ``InvalidRequestError`` naming the first ``extra`` key the model does not take."""
+    unknown = sorted(set(extra) - set(allowed))
+    if unknown:
+        raise InvalidRequestError(
+            f"{model} takes no extra field(s) {', '.join(unknown)}; it takes "
+            f"{', '.join(sorted(allowed)) or 'none'}", provider=provider, param=unknown[0])
 
 
 # --- translating wire errors: one place, used by every adapter -------------------------------

@@ -7,7 +7,6 @@ imported when an app is built, never by ``import vidbridge`` (they are the ``ser
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,30 +40,13 @@ def serve(config: str | Path | Config | None, host: str = DEFAULT_HOST,
                 log_level="info", proxy_headers=False)
 
 
-@contextlib.contextmanager
-def serve_in_thread(app: Starlette, host: str = DEFAULT_HOST, port: int = 0) -> Iterator[str]:
+def serve_in_thread(app: Starlette, host: str = DEFAULT_HOST, port: int = 0
+                    ) -> contextlib.AbstractContextManager[str]:
     """Serve ``app`` (lifespan on: recovery runs at start) in a thread; yields its base URL.
     Leaving the block stops it as a shutdown would: jobs in flight stay for the next start."""
-    import threading
-    import time
+    from .._serving import serve_in_thread as serve_app
 
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, name="vidbridge-gateway", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"gateway did not start on {host}:{port}")
-        time.sleep(0.01)
-    bound = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://{host}:{bound}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    return serve_app(app, host, port, lifespan="on", name="vidbridge-gateway")
 
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "create_app", "serve", "serve_in_thread"]

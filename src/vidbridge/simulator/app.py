@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import threading
-import time
-from collections.abc import Iterator
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -43,27 +40,12 @@ def create_app(settings: SimulatorSettings | None = None) -> Starlette:
     return app
 
 
-@contextlib.contextmanager
-def serve_in_thread(app: Starlette, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serve_in_thread(app: Starlette, host: str = "127.0.0.1",
+                    port: int = 0) -> contextlib.AbstractContextManager[str]:
     """Serve `app` with uvicorn in a daemon thread; yields its base URL ("http://host:port")."""
-    import uvicorn
+    from .._serving import serve_in_thread as serve_app
 
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    # uvicorn installs no signal handlers outside the main thread, so this is safe.
-    thread = threading.Thread(target=server.run, name="vidbridge-simulator", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"simulator did not start on {host}:{port}")
-        time.sleep(0.01)
-    bound = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://{host}:{bound}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return serve_app(app, host, port, lifespan="off", name="vidbridge-simulator")
 
 
 def run(host: str = "127.0.0.1", port: int = 8750, scenario: str | None = None, seed: int = 0,
