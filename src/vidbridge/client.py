@@ -81,6 +81,7 @@ class ClientCore:
         self._ledger = ledger
         self._router: Router | None = None
         self._adapters: dict[str, VideoProvider] | None = None
+        self._configured: dict[str, Credentials] = {}
 
     # -- lookups -------------------------------------------------------------------------------
     def adapter(self, provider: str) -> VideoProvider:
@@ -97,12 +98,16 @@ class ClientCore:
 
     def creds_for(self, provider: str, name: str | None = None) -> Credentials:
         """The credentials a call uses: by the job's credential ``name`` when it has one
-        (so follow-up calls reuse the create call's context), else the provider's own."""
+        (so follow-up calls reuse the create call's context), else the provider's own.
+        Read once per client, like an SDK client reads its key; a ``token_env`` token is
+        still read at every call."""
         for key in filter(None, (name, provider)):
             if key in self.credentials:
                 return self.credentials[key]
             if self.config is not None and key in self.config.providers:
-                return self.config.credentials(key)
+                if key not in self._configured:
+                    self._configured[key] = self.config.credentials(key)
+                return self._configured[key]
         return credentials_from_env(self.adapter(provider))
 
     @property

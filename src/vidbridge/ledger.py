@@ -30,9 +30,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     output TEXT,
     created REAL NOT NULL,
     updated REAL NOT NULL,
-    PRIMARY KEY (provider, id)
+    PRIMARY KEY (id, provider)      -- id first: it also serves lookups by id alone
 );
-CREATE INDEX IF NOT EXISTS jobs_by_id ON jobs (id);
 CREATE INDEX IF NOT EXISTS jobs_by_request ON jobs (request_key);
 """
 _IMAGE_FIELDS = {"image", "last_frame", "reference_images"}
