@@ -231,3 +231,14 @@ def test_download_redirect_keeps_credentials_on_the_same_origin_only(mode: str,
     assert seen == [("cdn.acme.example", "Bearer secret", "secret"),
                     ("cdn.acme.example", "Bearer secret", "secret"),
                     ("storage.example.net", None, None)]
+
+
+def test_the_video_gets_the_permissions_the_umask_allows(mode: str, tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        runner(mode)("generate", REQUEST, model="acme:motion-2", output=tmp_path / "v.mp4")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "v.mp4").stat().st_mode & 0o777 == 0o644

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
-import tempfile
+import secrets
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -219,10 +219,20 @@ def _as_provider_error(exc: BaseException, provider: str) -> ProviderError:
                                     provider=provider)
 
 
+def _temp_beside(target: Path) -> tuple[int, str]:
+    """A new hidden file in ``target``'s folder (same file system, so the rename is atomic).
+
+    Opened with mode 0o666 so the umask decides the final permissions, as for any file the
+    user writes (mkstemp's 0o600 would leave videos unreadable to everyone else).
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    name = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.part")
+    return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), name
+
+
 def write_atomically(target: Path, data: bytes) -> None:
     """Write ``data`` beside ``target`` and rename it into place; nothing partial remains."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    fd, name = _temp_beside(target)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -236,9 +246,7 @@ class _Sink:
     """A temporary file beside the target that a driver streams a body into."""
 
     def __init__(self, target: Path) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                                    dir=target.parent)
+        fd, name = _temp_beside(target)
         self.path = Path(name)
         self.handle = os.fdopen(fd, "wb")
         self.written = 0
