@@ -25,7 +25,7 @@ from .provider import Credentials
 
 DEFAULT_FALLBACK_ON = ("rate_limited", "unavailable", "model_unavailable", "capability",
                        "timeout")
-ROUTE_ERROR_KINDS = tuple(sorted({*ERROR_KINDS, "capability"}))
+ROUTE_ERROR_KINDS = tuple(sorted(ERROR_KINDS))
 
 
 class _Section(BaseModel):

@@ -44,6 +44,8 @@ class ConfigError(VidbridgeError):
 class CapabilityError(VidbridgeError):
     """The model cannot serve the request; ``field`` and ``allowed`` say what it accepts."""
 
+    kind: ClassVar[str] = "capability"
+
     def __init__(self, message: str, *, field: str, allowed: Sequence[Any] = (),
                  model: str = "") -> None:
         super().__init__(message)
@@ -177,17 +179,13 @@ ERROR_KINDS: dict[str, type[VidbridgeError]] = {
     cls.kind: cls for cls in (
         AuthenticationError, InvalidRequestError, ContentPolicyError, InsufficientCreditsError,
         RateLimitError, ModelUnavailableError, ProviderUnavailableError, SubmitUncertainError,
-        JobFailedError,
+        JobFailedError, JobTimeoutError, CapabilityError,
     )
 }
-ERROR_KINDS["timeout"] = JobTimeoutError
-ERROR_KINDS["capability"] = CapabilityError
 
 
 def error_kind(error: BaseException) -> str:
     """The routing vocabulary name of an error (``rate_limited``, ``capability``...)."""
-    if isinstance(error, CapabilityError):
-        return "capability"
     return str(getattr(error, "kind", "other"))
 
 
