@@ -88,3 +88,18 @@ def test_models_are_frozen_and_strict() -> None:
 def test_job_dump_never_holds_inline_bytes() -> None:
     job = Job(provider="veo", id="op", status="succeeded", output_inline=b"\x00" * 10)
     assert "output_inline" not in job.model_dump() and "output_inline" not in repr(job)
+
+
+def test_capability_rows_carry_their_source_and_check_date() -> None:
+    from datetime import date
+
+    from vidbridge import ModelCapabilities
+
+    row = ModelCapabilities(durations=(8,), sizes={"16:9": {"720p": "1280x720"}},
+                            source="google-genai 1.2.3 types.py", verified_on=date(2026, 9, 1))
+    assert row.verified_days_ago(date(2026, 12, 2)) == 92
+    unsourced = ModelCapabilities(durations=(8,), sizes={"16:9": {"720p": "1280x720"}})
+    assert unsourced.source == "" and unsourced.verified_days_ago() is None
+    with pytest.raises(ValidationError, match="verified_on"):
+        ModelCapabilities(durations=(8,), sizes={"16:9": {"720p": "1280x720"}},
+                          verified_on="last tuesday")

@@ -356,6 +356,11 @@ class ModelCapabilities(Frozen):
     price: Price = Field(default_factory=Price)
     lifecycle: Lifecycle = Field(default_factory=Lifecycle)
     label: str = ""
+    # Where this row's facts come from (an SDK file with its version, or a doc page) and the
+    # day someone last checked them there; a row with neither is "unsourced", not "current".
+    # Facts only a third party states say so in ``source`` (e.g. "LiteLLM catalog [3P]").
+    source: str = ""
+    verified_on: date | None = None
 
     @model_validator(mode="after")
     def _coherent(self) -> ModelCapabilities:
@@ -365,6 +370,12 @@ class ModelCapabilities(Frozen):
             for size in table.values():
                 parse_size(size)
         return self
+
+    def verified_days_ago(self, today: date | None = None) -> int | None:
+        """Days since ``verified_on`` (None when the row was never verified)."""
+        if self.verified_on is None:
+            return None
+        return ((today or date.today()) - self.verified_on).days
 
     @property
     def all_sizes(self) -> tuple[str, ...]:
