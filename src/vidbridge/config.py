@@ -100,6 +100,14 @@ class GatewayConfig(_Section):
     route: str | None = None
 
 
+class CompatConfig(_Section):
+    """``[compat]``: the ``vidbridge.compat`` clients' video store."""
+
+    # SQLite file of the compat clients' videos (default: ``compat.sqlite3`` beside the
+    # ledger, so ids outlive the process); ":memory:" keeps them for one process only.
+    store: str | None = None
+
+
 class Config(_Section):
     """A whole config file."""
 
@@ -110,6 +118,7 @@ class Config(_Section):
     aliases: dict[str, str] = Field(default_factory=dict)
     breaker: BreakerConfig = Field(default_factory=BreakerConfig)
     gateway: GatewayConfig = Field(default_factory=GatewayConfig)
+    compat: CompatConfig = Field(default_factory=CompatConfig)
     source: str = "<config>"
 
     # -- lookups used by clients -----------------------------------------------------------

@@ -1,7 +1,10 @@
 """Errors named and shaped like the official ``openai`` SDK's, inside our own hierarchy.
 
-Code written for Sora catches ``openai.NotFoundError`` or reads ``err.status_code``; with one
-import changed it catches these instead. ``api_error(exc)`` is the one place a vidbridge
+Code written for Sora catches ``openai.NotFoundError`` or reads ``err.status_code``. When the
+official SDK is installed each class here also derives from the SDK class of the same name
+(``_sdk.base``), so those ``except`` clauses keep catching after the one-line import swap;
+without it they are plain vidbridge errors with the same names and attributes. Every one is a
+``VidbridgeError`` either way. ``api_error(exc)`` is the one place a vidbridge
 error becomes an OpenAI-shaped one (status, type, code, param), for the compat client and the
 gateway's HTTP bodies alike.
 """
@@ -22,6 +25,8 @@ from ..errors import (
 from ..errors import (
     RateLimitError as _ProviderRateLimit,
 )
+from ._sdk import base as _sdk
+from ._sdk import synthetic_response
 
 # Our request fields -> the OpenAI parameter a caller sent.
 PARAM_OF = {"duration": "seconds", "size": "size", "aspect_ratio": "size",
@@ -46,17 +51,19 @@ KIND_TABLE: dict[str, tuple[int, str, str | None]] = {
 }
 
 
-class OpenAIError(VidbridgeError):
+class OpenAIError(VidbridgeError, _sdk("OpenAIError")):  # type: ignore[misc]
     """Base of the OpenAI-shaped errors (the SDK's ``openai.OpenAIError``)."""
 
 
-class APIError(OpenAIError):
+class APIError(OpenAIError, _sdk("APIError")):  # type: ignore[misc]
     """An error with the official body fields: ``message``, ``type``, ``param``, ``code``."""
 
     def __init__(self, message: str, *, body: dict[str, Any] | None = None,
                  type: str | None = None, param: str | None = None,  # noqa: A002
                  code: str | None = None) -> None:
-        super().__init__(message)
+        # Not super(): past our classes the MRO reaches the SDK's constructors, which need
+        # an HTTP response; the attributes they would set are set here instead.
+        Exception.__init__(self, message)
         self.message = message
         self.type = type
         self.param = param
@@ -64,22 +71,28 @@ class APIError(OpenAIError):
         self.body = body if body is not None else {"message": message, "type": type,
                                                    "param": param, "code": code}
 
+    @property
+    def request(self) -> Any:
+        """The SDK's ``err.request``: a stand-in, as no HTTP call was made in-process."""
+        return self.response.request if isinstance(self, APIStatusError) else \
+            synthetic_response(500, {}, None).request
 
-class APIConnectionError(APIError):
+
+class APIConnectionError(APIError, _sdk("APIConnectionError")):  # type: ignore[misc]
     """The backend could not be reached (kept for code that catches it)."""
 
     def __init__(self, message: str = "Connection error.") -> None:
         super().__init__(message)
 
 
-class APITimeoutError(APIConnectionError):
+class APITimeoutError(APIConnectionError, _sdk("APITimeoutError")):  # type: ignore[misc]
     """A wait ran out (kept for code that catches it)."""
 
     def __init__(self, message: str = "Request timed out.") -> None:
         super().__init__(message)
 
 
-class APIStatusError(APIError):
+class APIStatusError(APIError, _sdk("APIStatusError")):  # type: ignore[misc]
     """An error with an HTTP status: ``status_code``, ``request_id``, ``headers``."""
 
     status_code: int = 500
@@ -98,6 +111,11 @@ class APIStatusError(APIError):
         self.message = f"Error code: {self.status_code} - {message}"
 
     @property
+    def response(self) -> Any:
+        """The SDK's ``err.response``: status, headers and the official error body."""
+        return synthetic_response(self.status_code, self.headers, self.to_body())
+
+    @property
     def detail(self) -> str:
         """The message as the API body carries it (without the SDK's status prefix)."""
         return str(self.body["message"])
@@ -110,23 +128,24 @@ class APIStatusError(APIError):
         return self.message
 
 
-class BadRequestError(APIStatusError):
+class BadRequestError(APIStatusError, _sdk("BadRequestError")):  # type: ignore[misc]
     status_code = 400
 
 
-class AuthenticationError(APIStatusError):
+class AuthenticationError(APIStatusError, _sdk("AuthenticationError")):  # type: ignore[misc]
     status_code = 401
 
 
-class PermissionDeniedError(APIStatusError):
+class PermissionDeniedError(
+        APIStatusError, _sdk("PermissionDeniedError")):  # type: ignore[misc]
     status_code = 403
 
 
-class NotFoundError(APIStatusError):
+class NotFoundError(APIStatusError, _sdk("NotFoundError")):  # type: ignore[misc]
     status_code = 404
 
 
-class ConflictError(APIStatusError):
+class ConflictError(APIStatusError, _sdk("ConflictError")):  # type: ignore[misc]
     status_code = 409
 
 
@@ -136,16 +155,17 @@ class RequestTooLargeError(APIStatusError):
     status_code = 413
 
 
-class UnprocessableEntityError(APIStatusError):
+class UnprocessableEntityError(
+        APIStatusError, _sdk("UnprocessableEntityError")):  # type: ignore[misc]
     status_code = 422
 
 
-class RateLimitError(APIStatusError):
+class RateLimitError(APIStatusError, _sdk("RateLimitError")):  # type: ignore[misc]
     status_code = 429
     default_type = "requests"
 
 
-class InternalServerError(APIStatusError):
+class InternalServerError(APIStatusError, _sdk("InternalServerError")):  # type: ignore[misc]
     status_code = 500
     default_type = "server_error"
 

@@ -8,7 +8,9 @@
 objects shaped like the SDK's, but every video is routed by the vidbridge config: ``model``
 names an alias (``sora-2`` -> a route), a route, or ``provider:model``. What normalisation
 changed, which provider served and the estimated cost are on ``video.vidbridge``. Errors
-carry the SDK's class names and status codes (``NotFoundError`` 404...).
+carry the SDK's class names and status codes (``NotFoundError`` 404...) and, when ``openai``
+is installed, are instances of its classes, so ``except openai.NotFoundError`` still catches.
+Videos live in a SQLite store beside the ledger, so their ids outlive the process.
 
 Jobs run in the background (a thread pool, or asyncio tasks) exactly as the real API runs
 them server-side, so ``create`` returns a queued video at once.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
+import os
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
@@ -81,10 +84,24 @@ def _config(config: str | Path | Config | None) -> Config:
     return config if isinstance(config, Config) else load_config(config)
 
 
+def store_path(config: Config | None, ledger_path: str) -> str:
+    """Where the compat clients keep videos: ``[compat] store``, else ``compat.sqlite3``
+    beside the ledger (in memory only if the ledger is)."""
+    if config is not None and config.compat.store:
+        store = config.compat.store
+        return store if store == ":memory:" else os.path.expanduser(store)
+    if ledger_path == ":memory:":
+        return ":memory:"
+    return str(Path(ledger_path).parent / "compat.sqlite3")
+
+
 def _service(core: Any, config: Config | None, database: str | Path | None,
              output_dir: str | Path | None, retention_s: float | None) -> VideoService:
-    return VideoService(core, VideoStore(database or ":memory:"),
-                        output_dir or default_output_dir(config), retention_s=retention_s)
+    if retention_s is None and config is not None:
+        retention_s = config.gateway.retention_s  # the same hour the gateway keeps videos
+    location = database or store_path(config, core.ledger.path)
+    return VideoService(core, VideoStore(location), output_dir or default_output_dir(config),
+                        retention_s=retention_s)
 
 
 # --- content and pages -----------------------------------------------------------------------
@@ -307,10 +324,13 @@ class OpenAI:
     """Drop-in for ``openai.OpenAI`` whose ``videos`` are routed by a vidbridge config.
 
     ``config``: a path, a loaded ``Config``, or None for ``$VIDBRIDGE_CONFIG``; ``client``: a
-    ready ``VideoClient`` instead. ``database``: SQLite path for the video list (default in
-    memory), ``output_dir``: where finished videos are kept. The official constructor's
-    arguments (``api_key``, ``base_url``, ``timeout``...) are accepted and ignored: provider
-    keys come from the config's environment variables.
+    ready ``VideoClient`` instead. ``database``: SQLite path for the video list (default
+    ``[compat] store``, else ``compat.sqlite3`` beside the ledger, so another process, or this
+    one after a restart, reads the same ids; ``":memory:"`` for one process only),
+    ``output_dir``: where finished videos are kept. Videos stay downloadable for
+    ``[gateway] retention_s`` (an hour), as on the official API and the gateway. The
+    official constructor's arguments (``api_key``, ``base_url``, ``timeout``...) are accepted
+    and ignored: provider keys come from the config's environment variables.
     """
 
     def __init__(self, *, config: str | Path | Config | None = None,
