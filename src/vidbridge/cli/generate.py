@@ -1,0 +1,113 @@
+"""``generate``, ``resume`` and ``check``: one request, from plan to MP4."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from .app import app
+from .output import ConfigOption, JsonOption, client_for, console, emit, money
+
+if TYPE_CHECKING:
+    from ..models import VideoRequest
+
+
+
+def build_request(prompt: str, duration: float | None = None, size: str | None = None,
+                  aspect_ratio: str | None = None, resolution: str | None = None,
+                  audio: bool | None = None, image: Path | None = None,
+                  last_frame: Path | None = None, seed: int | None = None,
+                  negative_prompt: str | None = None) -> VideoRequest:
+    from ..models import ImageInput, VideoRequest
+
+    return VideoRequest(
+        prompt=prompt, duration=duration, size=size, aspect_ratio=aspect_ratio,
+        resolution=resolution, audio=audio, seed=seed, negative_prompt=negative_prompt,
+        image=ImageInput.from_path(image) if image else None,
+        last_frame=ImageInput.from_path(last_frame) if last_frame else None)
+
+
+@app.command()
+def generate(
+    prompt: str,
+    model: Annotated[str | None, typer.Option(help="provider:model, a route or an alias")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o")] = Path("out/video.mp4"),
+    duration: Annotated[float | None, typer.Option()] = None,
+    size: Annotated[str | None, typer.Option(help="WIDTHxHEIGHT")] = None,
+    aspect_ratio: Annotated[str | None, typer.Option()] = None,
+    resolution: Annotated[str | None, typer.Option()] = None,
+    audio: Annotated[bool | None, typer.Option("--audio/--no-audio")] = None,
+    image: Annotated[Path | None, typer.Option(help="first frame")] = None,
+    last_frame: Annotated[Path | None, typer.Option()] = None,
+    seed: Annotated[int | None, typer.Option()] = None,
+    negative_prompt: Annotated[str | None, typer.Option()] = None,
+    strict: Annotated[bool, typer.Option(help="refuse instead of adjusting")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Generate one video and write it to --out."""
+    request = build_request(prompt, duration, size, aspect_ratio, resolution, audio, image,
+                            last_frame, seed, negative_prompt)
+    with client_for(config) as client:
+        result = client.generate(request, model=model, output=out,
+                                 policy="strict" if strict else None)
+    show_result(result)
+
+
+def show_result(result: Any) -> None:
+    for change in result.adjustments:
+        console().print(f"adjusted {change.field}: {change.asked} → {change.given} "
+                        f"({change.reason})")
+    cost = result.estimated_cost_usd
+    console().print(f"[green]{result.job.provider}:{result.job.model}[/] job {result.job.id}: "
+                    f"{result.path} ({result.bytes_written} bytes)"
+                    + (f", estimated ${cost:.2f}" if cost is not None else ""))
+
+
+@app.command()
+def resume(job_id: str, out: Annotated[Path, typer.Option("--out", "-o")] = Path(
+        "out/video.mp4"), config: ConfigOption = None) -> None:
+    """Finish a job the ledger holds (after a crash or a submit-only run); never resubmits."""
+    with client_for(config) as client:
+        result = client.resume(job_id, output=out)
+    console().print(f"{result.job.provider} job {result.job.id}: {result.path}")
+
+
+@app.command()
+def check(
+    prompt: str,
+    route: Annotated[str | None, typer.Option(help="route or alias")] = None,
+    duration: Annotated[float | None, typer.Option()] = None,
+    size: Annotated[str | None, typer.Option()] = None,
+    aspect_ratio: Annotated[str | None, typer.Option()] = None,
+    resolution: Annotated[str | None, typer.Option()] = None,
+    audio: Annotated[bool | None, typer.Option("--audio/--no-audio")] = None,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show, with no HTTP, what each candidate of a route would do with a request."""
+    request = build_request(prompt, duration, size, aspect_ratio, resolution, audio)
+    checks = client_for(config).check(request, route)
+    rows = [check_row(check) for check in checks]
+
+    def table() -> Any:
+        from ..demo import checks_table
+
+        return checks_table(checks)
+
+    emit(rows, as_json, table)
+    if not any(row["serves"] for row in rows):
+        raise typer.Exit(1)
+
+
+def check_row(check: Any) -> dict[str, Any]:
+    """One candidate's pre-flight check as JSON-ready data (``check`` and ``migrate``)."""
+    return {"model": f"{check.provider}:{check.model}", "serves": check.ok,
+            "adjustments": [{"field": a.field, "asked": a.asked, "given": a.given,
+                             "reason": a.reason} for a in check.adjustments],
+            "estimated_cost_usd": check.estimated_cost_usd, "reason": check.reason,
+            "warnings": list(check.warnings)}
+
+
+__all__ = ["build_request", "check_row", "money", "show_result"]

@@ -1,0 +1,88 @@
+"""The CLI's shared behaviour: one-line errors (traceback only with --debug), --json output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vidbridge.cli import app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SIMULATOR = str(EXAMPLES / "simulator.toml")
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_an_error_is_one_line_on_stderr_with_exit_code_1(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["models", "nosuch"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: unknown provider 'nosuch'; known providers: kling, runway, sora, veo"]
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_adds_the_traceback_wherever_it_is_written(runner: CliRunner, where: str) -> None:
+    args = ["models", "nosuch"]
+    args = ["--debug", *args] if where == "before" else [*args, "--debug"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("error: unknown provider 'nosuch'")
+
+
+def test_a_missing_file_is_named_not_a_traceback(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["generate", "a kite", "--model", "veo:veo-3.1-generate-001",
+                                 "--image", str(tmp_path / "nosuch.png")])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"error: no such file: {tmp_path / 'nosuch.png'}"]
+
+
+def test_a_usage_error_is_exit_code_2_without_a_panel(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["check", "x", "--nosuch"])
+    assert result.exit_code == 2
+    assert "No such option: --nosuch" in result.output and "╭" not in result.output
+
+
+def test_models_json_is_the_table_as_data(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["models", "veo", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    row = next(r for r in rows if r["model"] == "veo:veo-3.1-generate-001")
+    assert set(row) >= {"model", "durations", "sizes", "audio", "inputs", "price", "status"}
+    assert 8 in row["durations"] and "1280x720" in row["sizes"]
+
+
+def test_providers_list_json(runner: CliRunner) -> None:
+    rows = json.loads(runner.invoke(app, ["providers", "list", "--json"]).stdout)
+    by_name = {row["name"]: row for row in rows}
+    assert {"sora", "veo", "runway", "kling"} <= set(by_name)
+    assert "KLING_ACCESS_KEY" in by_name["kling"]["credential_env"]
+
+
+def test_check_json_and_exit_code(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["check", "a kite", "--duration", "12", "--route", "sora-2",
+                                 "-c", SIMULATOR, "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert rows[0]["model"] == "sora:sora-2" and rows[0]["serves"] is False
+    assert "retired" in rows[0]["reason"]
+    served = next(row for row in rows if row["serves"])
+    assert {"field": "duration", "asked": 12, "given": 8} .items() <= served["adjustments"][0]\
+        .items()
+
+
+def test_jobs_list_says_no_jobs_when_empty(runner: CliRunner, tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(f'ledger = "{tmp_path / "l.sqlite3"}"\n' + Path(SIMULATOR).read_text())
+    result = runner.invoke(app, ["jobs", "list", "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "no jobs"
+    assert json.loads(runner.invoke(app, ["jobs", "list", "-c", str(config), "--json"])
+                      .stdout) == []
