@@ -90,8 +90,19 @@ class BreakerConfig(_Section):
     cooldown_s: float = Field(default=60.0, gt=0)
 
 
+class GatewayKeyConfig(_Section):
+    """A named gateway key (``[gateway.keys.team-a]``): its secret's variable, its budget."""
+
+    secret_env: str
+    budget_usd: float | None = Field(default=None, ge=0)
+    budget_period: Literal["day", "month"] = "month"
+    routes: list[str] | None = None  # what this key may use; None: every route
+
+
 class GatewayConfig(_Section):
     keys_env: str = "VIDBRIDGE_GATEWAY_KEYS"
+    keys: dict[str, GatewayKeyConfig] = Field(default_factory=dict)  # named keys, budgets
+    admin_keys_env: str = "VIDBRIDGE_ADMIN_KEYS"  # the dashboard's keys, never API keys
     database: str | None = None
     output_dir: str | None = None
     max_body_mb: float = Field(default=25.0, gt=0)
@@ -272,3 +283,8 @@ def _cross_check(config: Config, pm: Any, env: Mapping[str, str]) -> None:
                           f"routes: {', '.join(config.routes)}")
     if config.gateway.route is not None and config.gateway.route not in config.routes:
         raise ConfigError(f"{source}: gateway.route: {config.gateway.route!r} is not a route")
+    for key_name, named in config.gateway.keys.items():
+        for allowed in named.routes or ():
+            if allowed not in config.routes and allowed not in config.aliases:
+                raise ConfigError(f"{source}: gateway.keys.{key_name}.routes: {allowed!r} is not a "
+                                  f"route or alias; routes: {', '.join(config.routes) or 'none'}")

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
@@ -66,6 +66,16 @@ class Work:
     job: Job | None = None
 
 
+class Admission(Protocol):
+    """Told of each video before it is recorded (may refuse it) and when it ends: the
+    gateway's per-key routes, budgets and spend."""
+
+    def admit(self, owner: str, video_id: str, target: str, plan: Plan) -> None: ...
+
+    def finished(self, video_id: str, result: VideoResult | None,
+                 error: BaseException | None = None) -> None: ...
+
+
 def default_output_dir(config: Config | None) -> Path:
     if config is not None and config.gateway.output_dir:
         return Path(os.path.expanduser(config.gateway.output_dir))
@@ -80,8 +90,10 @@ class VideoService:
                  retention_s: float | None = None, default_target: str | None = None,
                  max_active_per_owner: int | None = None,
                  max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
-                 retry_after_s: int = 5, clock: Callable[[], float] = time.time) -> None:
+                 retry_after_s: int = 5, clock: Callable[[], float] = time.time,
+                 admission: Admission | None = None) -> None:
         self.core = core
+        self.admission = admission
         self.store = store
         self.output_dir = Path(output_dir)
         self.retention_s = RETENTION_S if retention_s is None else retention_s
@@ -136,6 +148,8 @@ class VideoService:
                                  "parameters and the new prompt (providers here cannot edit "
                                  "an existing video)")
         video_id = "video_" + secrets.token_hex(24)
+        if self.admission is not None:  # before the record: a refusal leaves no trace
+            self.admission.admit(owner, video_id, target, plan)
         image = request.image
         record = VideoRecord(
             id=video_id, owner=owner, created_at=int(self.clock()), model=asked_model,
@@ -369,6 +383,8 @@ class VideoService:
             output=str(result.path) if result.path else None, info=info.model_dump_json(),
             **({"seconds": str(plan.duration), "size": plan.size} if plan else {}))
         log.info("%s completed on %s:%s", video_id, result.job.provider, result.job.model)
+        if self.admission is not None:
+            self.admission.finished(video_id, result)
         return self.retrieve(record.owner, video_id)
 
     def failed(self, video_id: str, exc: BaseException) -> None:
@@ -384,6 +400,8 @@ class VideoService:
                           completed_at=int(self.clock()), error=json.dumps(body),
                           info=info.model_dump_json())
         log.warning("%s failed: %s (%s)", video_id, body["message"], body["code"])
+        if self.admission is not None:
+            self.admission.finished(video_id, None, exc)
 
     # -- restart ---------------------------------------------------------------------------
     def recover(self) -> builtins.list[Work]:

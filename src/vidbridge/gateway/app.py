@@ -35,6 +35,7 @@ from ..ledger import default_ledger_path
 from . import redact
 from .auth import GatewayKeys
 from .limits import BodyLimit
+from .ops import Ops
 
 log = logging.getLogger("vidbridge.gateway")
 RETRY_AFTER_S = 5  # what a caller over its concurrency cap is told to wait
@@ -62,9 +63,6 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     cfg = config if isinstance(config, Config) else load_config(config, environ=environ)
     redact.install()
     gateway = cfg.gateway
-    auth = (GatewayKeys(keys, insecure=insecure_no_auth) if keys is not None
-            else GatewayKeys.from_env(gateway.keys_env, insecure=insecure_no_auth,
-                                      environ=environ))
     owns_client = client is None
     client = client or AsyncVideoClient(config=cfg)
     ledger = client.core.ledger
@@ -72,11 +70,19 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         log.warning("the job ledger is in memory: a restart cannot resume jobs in flight "
                     "(set `ledger` in the config)")
     store = VideoStore(database or gateway.database or _beside(ledger.path))
+    ops = Ops(cfg, store, client, environ=environ)  # named keys, budgets, dashboard, metrics
+    auth = (GatewayKeys(keys + ops.named_secrets, insecure=insecure_no_auth)
+            if keys is not None
+            else GatewayKeys.from_env(gateway.keys_env, insecure=insecure_no_auth,
+                                      environ=environ, extra=ops.named_secrets))
+    ops.check_separate(auth)
     service = VideoService(
         client.core, store, output_dir or default_output_dir(cfg),
         default_target=gateway.route, max_active_per_owner=gateway.max_concurrent_per_key,
         max_image_bytes=int(gateway.max_body_mb * 1024 * 1024), retry_after_s=RETRY_AFTER_S,
-        retention_s=gateway.retention_s if retention_s is None else retention_s)
+        retention_s=gateway.retention_s if retention_s is None else retention_s,
+        admission=ops.budgets)
+    ops.service = service
     tasks: set[asyncio.Task[None]] = set()
     videos = AsyncVideos(client, service, tasks, owner="")
     poll_header = {"openai-poll-after-ms": str(poll_after_ms)}
@@ -122,6 +128,10 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
                                            variant=request.query_params.get("variant"))
         return FileResponse(data.path, media_type=data.content_type)
 
+    async def usage(request: Request) -> Response:
+        owner = auth.owner(request.headers.get("authorization"))
+        return JSONResponse(ops.budgets.report(owner))
+
     async def remix(request: Request, view: AsyncVideos) -> Response:
         body = await _json_body(request)
         video = await view.remix(request.path_params["video_id"],
@@ -142,6 +152,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
             for task in list(tasks):  # they stay unfinished in the store: resumed next start
                 task.cancel()
             await asyncio.gather(sweeper, *tasks, return_exceptions=True)
+            ops.close()
             if owns_client:
                 await client.aclose()
 
@@ -152,6 +163,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         Route("/v1/videos/{video_id}", endpoint(delete), methods=["DELETE"]),
         Route("/v1/videos/{video_id}/content", endpoint(content), methods=["GET"]),
         Route("/v1/videos/{video_id}/remix", endpoint(remix), methods=["POST"]),
+        Route("/v1/vidbridge/usage", usage, methods=["GET"]),
+        *ops.routes(insecure=insecure_no_auth),
     ]
     app = Starlette(
         routes=routes, lifespan=lifespan,

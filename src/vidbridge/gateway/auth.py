@@ -30,9 +30,12 @@ class GatewayKeys:
 
     @classmethod
     def from_env(cls, variable: str, *, insecure: bool = False,
-                 environ: Mapping[str, str] | None = None) -> GatewayKeys:
+                 environ: Mapping[str, str] | None = None,
+                 extra: list[str] | None = None) -> GatewayKeys:
+        """``extra``: the secrets of named keys (``[gateway.keys.*]``), accepted as well."""
         env = os.environ if environ is None else environ
         keys = [key.strip() for key in env.get(variable, "").split(",") if key.strip()]
+        keys += extra or []
         if insecure:
             log.warning("!!! vidbridge gateway running WITHOUT authentication "
                         "(insecure_no_auth): anyone who can reach it spends your provider "
@@ -43,6 +46,10 @@ class GatewayKeys:
                               "comma-separated secrets (or run with --insecure-no-auth for "
                               "local development only)")
         return cls(keys)
+
+    def accepts(self, key: str) -> bool:
+        """Whether ``key`` is one of these keys (start-up checks; not for requests)."""
+        return any(hmac.compare_digest(known, key.encode()) for known in self._keys)
 
     def owner(self, authorization: str | None) -> str:
         """The caller's owner id from an ``Authorization`` header, or 401."""
