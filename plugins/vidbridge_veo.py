@@ -64,8 +64,11 @@ class Veo:
                 raise ConfigError(f"veo: the vertex backend needs {' and '.join(missing)} in "
                                   f"the options of credential {creds.name!r}")
         if creds.api_key is None and creds.token is None:
-            what = "an OAuth token (token or api_key)" if backend == VERTEX else "an API key"
-            raise ConfigError(f"veo: credential {creds.name!r} has no {what} for {backend}")
+            what = ("an OAuth token (token or api_key)" if backend == VERTEX else
+                    f"API key for gemini (set ${self.credential_env['api_key']} or api_key in "
+                    "the config)")
+            raise ConfigError(f"veo: credential {creds.name!r} has no {what}"
+                              + (" for vertex" if backend == VERTEX else ""))
 
     def _base(self, creds: Credentials, location: str) -> str:
         if location == "global":

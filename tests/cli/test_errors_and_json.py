@@ -86,3 +86,94 @@ def test_jobs_list_says_no_jobs_when_empty(runner: CliRunner, tmp_path: Path) ->
     assert result.stdout.strip() == "no jobs"
     assert json.loads(runner.invoke(app, ["jobs", "list", "-c", str(config), "--json"])
                       .stdout) == []
+
+
+def one_error_line(result: object) -> str:
+    lines = result.stderr.splitlines()  # type: ignore[attr-defined]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: ") and "Traceback" not in lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No provider keys, no config and a private ledger, whatever the machine has."""
+    for var in ("VIDBRIDGE_CONFIG", "GEMINI_API_KEY", "OPENAI_API_KEY", "RUNWAYML_API_SECRET",
+                "KLING_ACCESS_KEY", "KLING_SECRET_KEY", "VIDBRIDGE_DEBUG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("VIDBRIDGE_LEDGER", str(tmp_path / "ledger.sqlite3"))
+    return tmp_path
+
+
+def test_duration_zero_names_the_field_and_the_allowed_range(runner: CliRunner,
+                                                             isolated: Path) -> None:
+    result = runner.invoke(app, ["generate", "a kite", "--duration", "0", "--model", "sora-2",
+                                 "-c", SIMULATOR])
+    assert result.exit_code == 1
+    assert one_error_line(result) == "error: --duration: allowed: > 0 and <= 600 (got 0)"
+
+
+def test_a_misspelt_model_suggests_the_alias(runner: CliRunner, isolated: Path) -> None:
+    result = runner.invoke(app, ["generate", "a kite", "--model", "sora2", "-c", SIMULATOR])
+    assert result.exit_code == 1
+    assert "unknown model, route or alias 'sora2' (did you mean 'sora-2'?)" in \
+        one_error_line(result)
+
+
+def test_a_missing_gemini_key_names_the_variable(runner: CliRunner, isolated: Path) -> None:
+    result = runner.invoke(app, ["generate", "a kite", "--model", "veo:veo-3.1-generate-001",
+                                 "-o", str(isolated / "v.mp4")])
+    assert result.exit_code == 1
+    line = one_error_line(result)
+    assert "GEMINI_API_KEY" in line and "no an" not in line
+
+
+def test_strict_lists_the_candidates_once(runner: CliRunner, isolated: Path) -> None:
+    result = runner.invoke(app, ["generate", "a kite", "--duration", "12", "--model", "sora-2",
+                                 "--strict", "-c", SIMULATOR, "-o", str(isolated / "v.mp4")])
+    assert result.exit_code == 1
+    line = one_error_line(result)
+    assert line.count("veo:veo-3.1-generate-001 skipped") == 1
+    assert "allowed duration: 4, 6, 8" in line
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["resume", "nosuch-id"], "no job 'nosuch-id' in the ledger"),
+    (["simulate", "--scenario", "nosuch"], "unknown scenario 'nosuch'"),
+    (["serve", "-c", "missing.toml"], "missing.toml does not exist"),
+    (["serve", "-c", SIMULATOR, "--insecure-no-auth", "--host", "0.0.0.0"],
+     "only binds a loopback address"),
+    (["generate", "a kite"], "name a model ('provider:model') or a route"),
+    (["models", "nosuch"], "unknown provider 'nosuch'"),
+])
+def test_each_former_traceback_is_one_line(runner: CliRunner, isolated: Path,
+                                           args: list[str], expected: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert expected in one_error_line(result)
+
+
+def test_serve_without_keys_is_one_line(runner: CliRunner, isolated: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VIDBRIDGE_GATEWAY_KEYS", raising=False)
+    monkeypatch.setattr("uvicorn.run", lambda app, **kwargs: None)
+    result = runner.invoke(app, ["serve", "-c", SIMULATOR])
+    assert result.exit_code == 1
+    assert "the gateway needs keys" in one_error_line(result)
+
+
+def test_serve_insecure_prints_its_warning(runner: CliRunner, isolated: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    served: list[dict[str, object]] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **kwargs: served.append(kwargs))
+    result = runner.invoke(app, ["serve", "-c", SIMULATOR, "--insecure-no-auth"])
+    assert result.exit_code == 0, result.output
+    assert "warning: --insecure-no-auth" in result.stderr
+    assert served and served[0]["host"] == "127.0.0.1"
+
+
+def test_unseeded_simulators_never_share_job_ids() -> None:
+    from vidbridge.simulator.jobs import Store
+
+    assert Store(None).uuid() != Store(None).uuid()
+    assert Store(5).uuid() == Store(5).uuid()

@@ -49,19 +49,50 @@ def validation_line(exc: Any) -> str:
     for error in exc.errors(include_url=False):
         field = ".".join(str(part) for part in error.get("loc", ()) if part != "__root__")
         parts.append(f"{'--' + field.replace('_', '-') if field else 'request'}: "
-                     f"{_problem(error)}")
+                     f"{_problem(error, _bounds(getattr(exc, 'title', ''), field))}")
     return "; ".join(parts)
 
 
-def _problem(error: dict[str, Any]) -> str:
+BOUND_WORDS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+
+
+def _bounds(model: str, field: str) -> str:
+    """Every numeric bound of ``model.field`` (``> 0 and <= 600``), read from the pydantic
+    model, so an error names the whole allowed range and not just the bound that was hit."""
+    import typing
+
+    from .. import models
+
+    cls = getattr(models, model, None)
+    info = getattr(cls, "model_fields", {}).get(field)
+    if info is None:
+        return ""
+    found = list(info.metadata)
+    for arg in typing.get_args(info.annotation):  # Annotated[float, Field(...)] | None
+        for meta in getattr(arg, "__metadata__", ()):
+            found += getattr(meta, "metadata", [meta])
+    words = [f"{BOUND_WORDS[name]} {_number(getattr(meta, name))}" for meta in found
+             for name in BOUND_WORDS if isinstance(getattr(meta, name, None), (int, float))]
+    return " and ".join(words)
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _problem(error: dict[str, Any], bounds: str = "") -> str:
     ctx = error.get("ctx") or {}
     got = error.get("input")
     shown = f" (got {got!r})" if got is not None and not isinstance(got, dict) else ""
-    bounds = {"greater_than": "> {gt}", "greater_than_equal": ">= {ge}", "less_than": "< {lt}",
-              "less_than_equal": "<= {le}"}
+    if isinstance(got, float) and got.is_integer():
+        shown = f" (got {got:g})"
+    limits = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt",
+              "less_than_equal": "le"}
     kind = error.get("type", "")
-    if kind in bounds:
-        return f"must be {bounds[kind].format(**ctx)}{shown}"
+    if kind in limits:
+        name = limits[kind]
+        return (f"allowed: {bounds or BOUND_WORDS[name] + ' ' + _number(ctx.get(name, '?'))}"
+                f"{shown}")
     if kind == "literal_error" and "expected" in ctx:
         return f"allowed: {ctx['expected']}{shown}"
     if kind == "string_pattern_mismatch" and "pattern" in ctx:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .app import app
+from .failures import CliError, did_you_mean
 from .output import ConfigOption, JsonOption, client_for, console, emit, money
 
 if TYPE_CHECKING:
@@ -50,9 +51,35 @@ def generate(
     request = build_request(prompt, duration, size, aspect_ratio, resolution, audio, image,
                             last_frame, seed, negative_prompt)
     with client_for(config) as client:
+        if model is not None:
+            check_model_name(client, model)
         result = client.generate(request, model=model, output=out,
                                  policy="strict" if strict else None)
     show_result(result)
+
+
+def model_names(client: Any) -> list[str]:
+    """Every name ``--model`` takes: routes, aliases and ``provider:model`` of each adapter
+    (a config entry such as ``veo-gemini`` offers the models of the plugin it names)."""
+    from ..plugins import providers
+
+    config, adapters = client.core.config, providers(client.core.pm)
+    names = [*config.aliases, *config.routes] if config is not None else []
+    entries = {name: config.plugin(name) for name in config.providers} if config else {}
+    for entry, plugin in {**{name: name for name in adapters}, **entries}.items():
+        names += [f"{entry}:{model}" for model in getattr(adapters.get(plugin), "models", ())]
+    return names
+
+
+def check_model_name(client: Any, name: str) -> None:
+    """Refuse an unknown ``--model`` before anything runs, suggesting the closest name."""
+    names = model_names(client)
+    if name in names:
+        return
+    routes = [n for n in names if ":" not in n]
+    raise CliError(f"unknown model, route or alias {name!r}{did_you_mean(name, names)}; "
+                   + (f"routes and aliases: {', '.join(routes)}; " if routes else "")
+                   + "models: see `vidbridge models`")
 
 
 def show_result(result: Any) -> None:

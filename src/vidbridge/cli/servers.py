@@ -24,13 +24,16 @@ def simulate(
     port: Annotated[int, typer.Option()] = 8750,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     scenario: Annotated[str | None, typer.Option(help="fault scenario for every request")] = None,
-    seed: Annotated[int, typer.Option()] = 0,
+    seed: Annotated[int | None, typer.Option(
+        help="reproducible job ids and faults (default: random ids)")] = None,
     require_key: Annotated[str | None, typer.Option(help="accept only this key")] = None,
     kling_secret: Annotated[str | None, typer.Option(help="check Kling JWT signatures")] = None,
 ) -> None:
     """Serve the provider simulator (see examples/simulator.toml for a matching config)."""
     from ..simulator import run
+    from ..simulator.scenarios import parse
 
+    parse(scenario)  # before announcing a server that will not start
     console().print(f"simulator on http://{host}:{port} — config: examples/simulator.toml")
     run(host=host, port=port, scenario=scenario, seed=seed, require_key=require_key,
         kling_secret=kling_secret)
@@ -46,5 +49,12 @@ def serve(
 ) -> None:
     """Serve the OpenAI-compatible Videos API, routed by the config."""
     from ..gateway import serve as serve_gateway
+    from ..gateway.auth import refuse_open_bind
 
+    refuse_open_bind(host, insecure_no_auth)
+    if insecure_no_auth:
+        console(stderr=True).print(
+            "[bold red]warning:[/] --insecure-no-auth: the gateway accepts requests without a "
+            "key; anyone who can reach it spends your provider credits (loopback only)",
+            soft_wrap=True)
     serve_gateway(config, host=host, port=port, insecure_no_auth=insecure_no_auth)

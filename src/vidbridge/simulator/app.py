@@ -48,11 +48,15 @@ def serve_in_thread(app: Starlette, host: str = "127.0.0.1",
     return serve_app(app, host, port, lifespan="off", name="vidbridge-simulator")
 
 
-def run(host: str = "127.0.0.1", port: int = 8750, scenario: str | None = None, seed: int = 0,
-        require_key: str | None = None, kling_secret: str | None = None) -> None:
+def run(host: str = "127.0.0.1", port: int = 8750, scenario: str | None = None,
+        seed: int | None = None, require_key: str | None = None,
+        kling_secret: str | None = None) -> None:
     """Serve the simulator in the foreground until interrupted (``vidbridge simulate``)."""
     import uvicorn
 
+    from .scenarios import parse
+
+    parse(scenario)  # an unknown scenario fails before the server starts
     settings = SimulatorSettings(seed=seed, scenario=scenario, require_key=require_key,
                                  kling_secret=kling_secret)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

@@ -83,7 +83,7 @@ class Job:
 class Store:
     """Jobs by provider and id, in creation order, plus the seeded id generator."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int | None) -> None:
         self._random = random.Random(seed)
         self._jobs: dict[str, dict[str, Job]] = {}
 

@@ -10,6 +10,7 @@ zod-style ``issues`` shape; the wording of each issue follows zod 4 (the version
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,8 +128,10 @@ class RunwayTasks:
 
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
-        # Signs output URLs; fixed per seed so runs are reproducible.
-        self._url_secret = f"runway-sim-{sim.settings.seed}"
+        # Signs output URLs: fixed per seed so seeded runs are reproducible, else random.
+        seed = sim.settings.seed
+        self._url_secret = (f"runway-simulator-url-secret-{seed}" if seed is not None
+                            else secrets.token_hex(32))
 
     def routes(self) -> list[Route]:
         return [

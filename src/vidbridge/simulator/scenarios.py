@@ -95,7 +95,7 @@ def from_prompt(prompt: object) -> tuple[Spec, ...]:
 class Scenarios:
     """Decides, deterministically for a seed, which specs fire on a request."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int | None) -> None:
         self._random = random.Random(seed)
         self._seen: Counter[tuple[str, str, str, str]] = Counter()
 

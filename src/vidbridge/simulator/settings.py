@@ -13,7 +13,8 @@ PROVIDERS = ("openai", "gemini", "vertex", "runway", "kling")
 class SimulatorSettings:
     """Settings of one simulator; every field has a demo-friendly default.
 
-    ``scenario`` applies to every request (a request header or prompt marker adds more).
+    ``seed`` makes job ids and probabilistic faults reproducible (tests); by default they
+    are random. ``scenario`` applies to every request (a request header or prompt marker adds more).
     ``render_seconds`` is how long a job takes on ``clock``; with ``fast`` every status poll
     advances a job by one step instead, so tests never wait. ``require_key`` makes
     credentials strict: one key for every provider, or a mapping by provider name
@@ -21,7 +22,9 @@ class SimulatorSettings:
     key expected in the JWT's ``iss``). ``kling_secret`` turns on JWT signature checks.
     """
 
-    seed: int = 0
+    # None: ids and fault draws come from the OS's randomness, so a restarted simulator never
+    # reissues a job id a ledger already holds. Tests pass a seed to be reproducible.
+    seed: int | None = None
     scenario: str | None = None
     render_seconds: float = 2.0
     fast: bool = False
