@@ -151,7 +151,7 @@ def test_a_plan_the_table_rejects_never_reaches_the_wire() -> None:
     (Credentials(options={"backend": "vertex", "project": "p"}), "needs location"),
     (Credentials(options={"backend": "vertex", "location": "us-central1"}), "needs project"),
     (Credentials(options={"backend": "vertex", "project": "p", "location": "l"}), "OAuth token"),
-    (Credentials(), "an API key"),
+    (Credentials(), r"no API key for gemini \(set \$GEMINI_API_KEY"),
     (Credentials(api_key=SecretStr(KEY), options={"backend": "aistudio"}), "backend must be"),
 ])
 def test_bad_credentials_are_config_errors(creds: Credentials, message: str) -> None:
