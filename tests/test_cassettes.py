@@ -26,7 +26,7 @@ SECRETS = {
     "a Google OAuth token (ya29....)": re.compile(r"\bya29\.[0-9A-Za-z_-]{10,}"),
     "a JWT (eyJ...)": re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
 }
-HEADER = re.compile(r"\A# .*written from the published API reference \(shared/reference/"
+HEADER = re.compile(r"\A# .*written from the published API reference \((?:shared|docs)/reference/"
                     r"[\w.-]+\.md\), not recorded.*--record-mode=once", re.DOTALL)
 
 
@@ -49,8 +49,8 @@ def test_cassette_body_is_not_compressed(path: Path) -> None:
         f"{path.name} holds a compressed body: record with decode_compressed_response")
 
 
-@pytest.mark.parametrize("path", [p for p in CASSETTES if p.parent.name in {"sora", "veo"}
-                                  or p.parent.parent.name == "veo"],
+@pytest.mark.parametrize("path", [p for p in CASSETTES if p.parent.name in {"sora", "veo", "omni"}
+                                  or p.parent.parent.name in {"veo", "omni"}],
                          ids=lambda path: str(path.relative_to(ROOT)))
 def test_hand_written_cassette_says_so(path: Path) -> None:
     assert HEADER.search(path.read_text(encoding="utf-8")), (

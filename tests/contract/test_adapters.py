@@ -48,3 +48,32 @@ class TestVeoVertex(ContractSuite):
     @pytest.fixture
     def vcr_cassette_dir(self, provider: VideoProvider, request: pytest.FixtureRequest) -> str:
         return str(request.config.rootpath / "cassettes" / provider.name / "vertex")
+
+
+class TestOmniVertex(ContractSuite):
+    """Gemini Omni on Vertex AI: same scenarios, its own cassettes (cassettes/omni/vertex/)."""
+
+    @pytest.fixture
+    def provider(self) -> VideoProvider:
+        providers = vidbridge.providers()
+        if "omni" not in providers:
+            pytest.skip("the omni adapter is not registered")
+        return providers["omni"]
+
+    @pytest.fixture
+    def credentials(self, provider: VideoProvider, record_mode: str) -> Credentials:
+        if record_mode == "none":
+            return fake_credentials(provider, options={"backend": "vertex",
+                                                       "project": "acme-video"})
+        return Credentials(name="contract",
+                           api_key=SecretStr(os.environ["VERTEX_ACCESS_TOKEN"]),
+                           options={"backend": "vertex",
+                                    "project": os.environ["GOOGLE_CLOUD_PROJECT"]})
+
+    @pytest.fixture
+    def vcr_cassette_dir(self, provider: VideoProvider, request: pytest.FixtureRequest) -> str:
+        return str(request.config.rootpath / "cassettes" / provider.name / "vertex")
+
+    def test_model_retired(self) -> None:  # type: ignore[override]
+        pytest.skip("no Omni model is shut down on Vertex: gemini-omni-flash-preview is "
+                    "deprecated there (2026-11-06), discontinued only on 2027-06-30")
