@@ -23,7 +23,7 @@ def test_an_error_is_one_line_on_stderr_with_exit_code_1(runner: CliRunner) -> N
     result = runner.invoke(app, ["models", "nosuch"])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "error: unknown provider 'nosuch'; known providers: kling, runway, sora, veo"]
+        "error: unknown provider 'nosuch'; known providers: kling, omni, runway, sora, veo"]
     assert "Traceback" not in result.output
 
 
