@@ -1,8 +1,10 @@
-"""Kling adapter: the classic ``model_name`` endpoints (``/v1/videos/text2video`` and
-``/v1/videos/image2video``) for Kling 1.x and 2.x.
+"""Kling adapter: the ``model_name`` endpoints (``/v1/videos/text2video`` and
+``/v1/videos/image2video``) for Kling 1.x, 2.x and ``kling-v3``; ``/v1/videos/omni-video``
+for ``kling-v3-omni`` and ``kling-video-o1``; ``/v1/videos/video-extend`` to continue a clip.
 
-Wire format from shared/reference/kling.md; the model table (ids like ``kling-v2-6:pro``,
-which send ``model_name`` and ``mode``) lives in ``vidbridge_kling_models``.
+Wire format from shared/reference/kling.md and docs/reference/kling.md; the model table (ids
+like ``kling-v2-6:pro``, which send ``model_name`` and ``mode``) lives in
+``vidbridge_kling_models``, the create bodies in ``vidbridge_kling_bodies``.
 
 Image-to-video has no aspect-ratio field: Kling frames the output like the input image, so a
 plan's ``aspect_ratio``/``size`` for an image request is what normalisation chose from the
@@ -24,8 +26,9 @@ from typing import Any
 import httpx
 
 from vidbridge import Credentials, Job, Plan, errors, hookimpl
-from vidbridge.models import ImageInput, JobStatus
-from vidbridge_kling_models import BY_KEY, MODELS, PROMPT_CHARS, UNIT_USD, Spec
+from vidbridge.models import JobStatus
+from vidbridge_kling_bodies import FAMILIES, body_for, family_of
+from vidbridge_kling_models import MODELS, UNIT_USD
 
 REGIONS = {"global": "https://api-singapore.klingai.com",
            "china": "https://api-beijing.klingai.com"}
@@ -52,7 +55,8 @@ ERRORS: errors.ErrorTable = {
     1100: errors.AuthenticationError,
     1101: errors.InsufficientCreditsError, 1102: errors.InsufficientCreditsError,
     1200: errors.InvalidRequestError, 1201: errors.InvalidRequestError,
-    1202: errors.ModelUnavailableError, 1203: errors.ModelUnavailableError,
+    # 1202 is "invalid request method" (a request error); 1203: no such resource/model
+    1202: errors.InvalidRequestError, 1203: errors.ModelUnavailableError,
     1300: errors.ContentPolicyError, 1301: errors.ContentPolicyError,
     1302: errors.RateLimitError, 1303: errors.RateLimitError,
     5000: errors.ProviderUnavailableError, 5001: errors.ProviderUnavailableError,
@@ -142,43 +146,7 @@ class Kling:
     # -- submit ------------------------------------------------------------------------------
     def body(self, plan: Plan) -> dict[str, Any]:
         """The create body without ``external_task_id``: a pure function of the plan."""
-        spec = BY_KEY[plan.model]
-        body: dict[str, Any] = {"model_name": spec.model_name}
-        if plan.image is not None:
-            body["image"] = image_value(plan.image)
-            if plan.last_frame is not None:
-                body["image_tail"] = image_value(plan.last_frame)
-        if plan.prompt:
-            body["prompt"] = plan.prompt
-        if plan.negative_prompt:
-            if len(plan.negative_prompt) > PROMPT_CHARS:
-                raise errors.CapabilityError(
-                    f"kling:{plan.model}: the negative prompt has {len(plan.negative_prompt)} "
-                    "characters", field="negative_prompt",
-                    allowed=[f"at most {PROMPT_CHARS} characters"], model=plan.model)
-            body["negative_prompt"] = plan.negative_prompt
-        if spec.mode is not None:
-            body["mode"] = spec.mode
-        if plan.image is None:
-            body["aspect_ratio"] = plan.aspect_ratio
-        body["duration"] = str(plan.duration)
-        if spec.sound_units_5s is not None:
-            body["sound"] = "on" if plan.audio else "off"
-        body.update(self.extra_fields(plan, spec))
-        return body
-
-    def extra_fields(self, plan: Plan, spec: Spec) -> dict[str, Any]:
-        """Documented passthrough keys of ``plan.extra``; anything else is refused."""
-        allowed = ("external_task_id",) + (("cfg_scale",) if spec.cfg_scale else ())
-        errors.refuse_unknown_extra(plan.extra, allowed, provider=self.name,
-                                    model=f"kling:{plan.model}")
-        cfg = plan.extra.get("cfg_scale")
-        if cfg is None:
-            return {}
-        if isinstance(cfg, bool) or not isinstance(cfg, int | float) or not 0 <= cfg <= 1:
-            raise errors.InvalidRequestError(f"cfg_scale must be a number from 0 to 1, not "
-                                             f"{cfg!r}", provider=self.name, param="cfg_scale")
-        return {"cfg_scale": float(cfg)}
+        return body_for(plan, self.name)
 
     def external_task_id(self, plan: Plan) -> str:
         """Our id for the task: one request's plan (and nonce) always gives the same id, so a
@@ -200,15 +168,15 @@ class Kling:
         """Query a task by our ``external_task_id`` (after a submit whose answer never came).
 
         A plan gives both the id and the endpoint family; a bare id needs ``family``
-        (``"text2video"`` or ``"image2video"``), since each family queries its own tasks.
+        (one of ``FAMILIES``), since each family queries its own tasks.
         """
         if isinstance(plan_or_external_id, Plan):
             external, kind = self.external_task_id(plan_or_external_id), family_of(
                 plan_or_external_id)
         else:
-            if family not in ("text2video", "image2video"):
-                raise ValueError("a bare external_task_id needs family='text2video' or "
-                                 "'image2video'")
+            if family not in FAMILIES:
+                raise ValueError(f"a bare external_task_id needs family= one of "
+                                 f"{', '.join(FAMILIES)}")
             external, kind = plan_or_external_id, family
         return httpx.Request("GET", f"{self.base_url(creds)}/v1/videos/{kind}/{external}",
                              headers=self.headers(creds))
@@ -256,6 +224,8 @@ class Kling:
                 raise errors.ProviderError(f"kling task {fields['id']} succeeded without a "
                                            "video URL", provider=self.name)
             fields["output_url"] = videos[0]["url"]
+            if videos[0].get("id"):  # video-extend takes this id
+                meta["video_id"] = str(videos[0]["id"])
         if status == "failed":
             reason = data.get("task_status_msg") or ""
             fields.update(error_message=reason or "the task failed")
@@ -313,16 +283,6 @@ def external_id(body: dict[str, Any], plan: Plan) -> str:
     canonical = json.dumps([body, plan.request_key, nonce], sort_keys=True,
                            separators=(",", ":"))
     return "vb-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
-
-
-def family_of(plan: Plan) -> str:
-    """The endpoint family a plan is created, queried and looked up on."""
-    return "image2video" if plan.image is not None else "text2video"
-
-
-def image_value(image: ImageInput) -> str:
-    """A public URL, or raw base64 (Kling refuses the ``data:`` prefix)."""
-    return image.url if image.url is not None else image.base64()
 
 
 def from_ms(value: Any) -> datetime | None:

@@ -19,8 +19,16 @@ import httpx
 from pydantic import SecretStr
 
 from .engine import Engine, PollPolicy, Steps, adrive, drive
-from .errors import ConfigError
-from .models import Job, Plan, Policy, VideoRequest, VideoResult, as_request
+from .errors import CapabilityError, ConfigError
+from .models import (
+    Job,
+    ModelCapabilities,
+    Plan,
+    Policy,
+    VideoRequest,
+    VideoResult,
+    as_request,
+)
 from .normalisation import normalise
 from .plugins import (
     emit_adjustment,
@@ -127,19 +135,54 @@ class ClientCore:
             self._router = Router(self)
         return self._router
 
+    def capabilities(self, provider: str, model_id: str) -> ModelCapabilities:
+        """The row for ``provider:model``: the config's [models] entry, else the adapter's."""
+        adapter = self.adapter(provider)
+        caps = (self.config.model_caps(provider, model_id, adapter) if self.config is not None
+                else adapter.models.get(model_id))
+        if caps is None:
+            known = (self.config.model_ids(provider, adapter) if self.config is not None
+                     else list(adapter.models))
+            raise ConfigError(f"unknown model {model_id!r} for provider {provider!r}; known "
+                              f"models: {', '.join(known)}")
+        return caps
+
     def plan(self, request: VideoRequest, model: str, policy: Policy | None = None,
              request_key: str = "") -> Plan:
         """Normalise ``request`` for ``provider:model`` (no HTTP)."""
         provider, model_id = split_model(model)
-        adapter = self.adapter(provider)
-        if model_id not in adapter.models:
-            raise ConfigError(f"unknown model {model_id!r} for provider {provider!r}; known "
-                              f"models: {', '.join(adapter.models)}")
+        caps = self.capabilities(provider, model_id)
+        if request.extend is not None and request.extend.provider not in (
+                provider, self.config.plugin(provider) if self.config else provider):
+            raise CapabilityError(
+                f"{provider}:{model_id}: the video to extend was made by "
+                f"{request.extend.provider}; a provider extends only its own videos",
+                field="extend", allowed=[f"{request.extend.provider}:*"], model=model)
         usd_per_unit = self.config.usd_per_unit(provider) if self.config else None
-        plan = normalise(request, adapter.models[model_id], policy or self.policy,
-                         provider=provider, model=model_id, usd_per_unit=usd_per_unit,
-                         today=self.today())
-        return plan.model_copy(update={"request_key": request_key}) if request_key else plan
+        try:
+            plan = normalise(request, caps, policy or self.policy, provider=provider,
+                             model=model_id, usd_per_unit=usd_per_unit, today=self.today())
+        except CapabilityError as refused:
+            if refused.field != "extend":
+                raise
+            able = self.extendable_models()
+            raise CapabilityError(f"{provider}:{model_id} cannot extend a video; models that "
+                                  f"can: {', '.join(able) or 'none installed'}",
+                                  field="extend", allowed=able, model=model) from None
+        base = self.config.base_model(provider, model_id) if self.config else model_id
+        update: dict[str, Any] = {"request_key": request_key} if request_key else {}
+        if base != model_id:
+            update["base_model"] = base
+        return plan.model_copy(update=update) if update else plan
+
+    def extendable_models(self) -> list[str]:
+        """Every installed ``provider:model`` that can extend a video, live ones only."""
+        if self._adapters is None:
+            self._adapters = providers(self.pm)
+        today = self.today()
+        return [f"{name}:{model}" for name, adapter in self._adapters.items()
+                for model, caps in adapter.models.items()
+                if caps.supports_extend and caps.lifecycle.status(today) != "retired"]
 
     def is_route(self, name: str) -> bool:
         return self.config is not None and (name in self.config.routes

@@ -17,10 +17,18 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 
 from .errors import ERROR_KINDS, ConfigError
-from .models import Policy
+from .models import ModelCapabilities, Policy
 from .provider import Credentials
 
 DEFAULT_FALLBACK_ON = ("rate_limited", "unavailable", "model_unavailable", "capability",
@@ -130,7 +138,29 @@ class Config(_Section):
     breaker: BreakerConfig = Field(default_factory=BreakerConfig)
     gateway: GatewayConfig = Field(default_factory=GatewayConfig)
     compat: CompatConfig = Field(default_factory=CompatConfig)
+    # [models."provider:model"]: rows added (``like``) or overridden; see model_overrides.
+    models: dict[str, dict[str, Any]] = Field(default_factory=dict)
     source: str = "<config>"
+    _models: dict[tuple[str, str], Any] = PrivateAttr(default_factory=dict)
+
+    # -- model rows: the adapter's table plus the config's [models] ------------------------
+    def model_caps(self, provider: str, model: str, adapter: Any) -> ModelCapabilities | None:
+        """The row for ``provider:model``: the config's when it has one, else the adapter's."""
+        derived = self._models.get((provider, model))
+        caps: ModelCapabilities | None = (derived.caps if derived is not None
+                                          else adapter.models.get(model))
+        return caps
+
+    def base_model(self, provider: str, model: str) -> str:
+        """The adapter row a model derives from (itself unless added with ``like``)."""
+        derived = self._models.get((provider, model))
+        return derived.base if derived is not None else model
+
+    def model_ids(self, provider: str, adapter: Any) -> list[str]:
+        """Every model id of ``provider``: the adapter's, then the ones the config adds."""
+        added = [model for (name, model) in self._models if name == provider
+                 and model not in adapter.models]
+        return [*adapter.models, *added]
 
     # -- lookups used by clients -----------------------------------------------------------
     def plugin(self, provider: str) -> str:
@@ -261,6 +291,9 @@ def _cross_check(config: Config, pm: Any, env: Mapping[str, str]) -> None:
                               "required = false)")
         if not missing:
             known[plugin].check_credentials(config.credentials(key, env))
+    from .model_overrides import resolve
+
+    config._models = resolve(config.models, config, known)
     for name, route in config.routes.items():
         for index, candidate in enumerate(route.candidates):
             provider, sep, model = candidate.partition(":")
@@ -271,9 +304,10 @@ def _cross_check(config: Config, pm: Any, env: Mapping[str, str]) -> None:
                 raise ConfigError(f"{where}: provider {provider!r} is not configured; "
                                   f"[providers] has: {', '.join(config.providers) or 'none'}")
             adapter = known[config.plugin(provider)]
-            if model not in adapter.models:
+            if config.model_caps(provider, model, adapter) is None:
                 raise ConfigError(f"{where}: {adapter.name} has no model {model!r}; allowed: "
-                                  f"{', '.join(adapter.models)}")
+                                  f"{', '.join(config.model_ids(provider, adapter))} (or add "
+                                  f'it: [models."{provider}:{model}"] with like = ...)')
     for alias, target in config.aliases.items():
         if target not in config.routes:
             raise ConfigError(f"{source}: aliases.{alias}: route {target!r} does not exist; "

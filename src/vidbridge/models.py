@@ -150,6 +150,37 @@ def _image_size(data: bytes) -> tuple[int, int]:
 
 # --- the request -----------------------------------------------------------------------------
 
+class VideoRef(Frozen):
+    """A finished video a provider can take as input (to extend it): which provider made it,
+    and its id or URL there. ``VideoRequest.extend`` builds one from a ``Job`` or a
+    ``VideoResult``; a caller may also name a provider's video directly."""
+
+    provider: str
+    model: str = ""
+    job_id: str | None = None
+    video_id: str | None = None  # the provider's id of the video (Kling: task_result video id)
+    url: str | None = None  # the provider's URI of the video (Veo: the output gcs/https URI)
+
+    @model_validator(mode="after")
+    def _something(self) -> VideoRef:
+        if not (self.video_id or self.url or self.job_id):
+            raise ValueError("a video to extend needs a video_id, a url or a job_id")
+        return self
+
+    @classmethod
+    def of(cls, value: Any) -> Any:
+        """A VideoRef from a finished Job or VideoResult; anything else is returned as is."""
+        job = value.job if isinstance(value, VideoResult) else value
+        if not isinstance(job, Job):
+            return value
+        if job.status != "succeeded":
+            raise ValueError(f"extend needs a finished (succeeded) job; job {job.id} is "
+                             f"{job.status}")
+        return cls(provider=job.provider, model=job.model, job_id=job.id,
+                   video_id=job.meta.get("video_id"),
+                   url=job.meta.get("video_uri") or job.output_url)
+
+
 class VideoRequest(Frozen):
     """What the caller wants, in provider-neutral terms."""
 
@@ -164,7 +195,14 @@ class VideoRequest(Frozen):
     last_frame: ImageInput | None = None
     reference_images: tuple[ImageInput, ...] = ()
     seed: Annotated[int, Field(ge=0, lt=2**32)] | None = None
+    # Continue a finished clip: a Job or VideoResult of the same provider, or a VideoRef.
+    extend: VideoRef | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("extend", mode="before")
+    @classmethod
+    def _extend_source(cls, value: Any) -> Any:
+        return VideoRef.of(value)
 
     @field_validator("prompt")
     @classmethod
@@ -200,8 +238,9 @@ class VideoRequest(Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> VideoRequest:
-        if not self.prompt and self.image is None:
-            raise ValueError("prompt must not be empty (it may be omitted only with an image)")
+        if not self.prompt and self.image is None and self.extend is None:
+            raise ValueError("prompt must not be empty (it may be omitted only with an image "
+                             "or a video to extend)")
         if self.last_frame is not None and self.image is None:
             raise ValueError("last_frame needs image (the first frame) as well")
         if self.size is not None:
@@ -348,6 +387,10 @@ class ModelCapabilities(Frozen):
     supports_image: bool = False
     supports_last_frame: bool = False
     max_reference_images: int = 0
+    # Extension: continues a finished clip of this provider (VideoRequest.extend); the
+    # added length comes from ``extend_durations`` (empty: the model's ``durations``).
+    supports_extend: bool = False
+    extend_durations: tuple[int, ...] = ()
     supports_seed: bool = False
     supports_negative_prompt: bool = False
     max_prompt_length: int | None = None
@@ -414,13 +457,22 @@ class Plan(Frozen):
     last_frame: ImageInput | None = None
     reference_images: tuple[ImageInput, ...] = ()
     seed: int | None = None
+    extend: VideoRef | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+    # The adapter table row this model derives from: equals ``model`` unless the config
+    # added the model with ``like`` (adapters look their tables up by it, and send ``model``).
+    base_model: str = ""
     adjustments: tuple[Adjustment, ...] = ()
     warnings: tuple[str, ...] = ()
     estimated_cost_usd: float | None = None
     # Our id for the request this plan serves: stable across retries of one request and
     # different between requests, so adapters can derive idempotency keys from it.
     request_key: str = ""
+
+    @property
+    def table_model(self) -> str:
+        """The adapter table key for this plan (``base_model`` or ``model``)."""
+        return self.base_model or self.model
 
     @property
     def width(self) -> int:

@@ -84,7 +84,8 @@ class _Normaliser:
             provider=provider, model=model, prompt=request.prompt, negative_prompt=negative,
             duration=duration, aspect_ratio=aspect, resolution=resolution, size=size,
             audio=audio, image=request.image, last_frame=request.last_frame,
-            reference_images=request.reference_images, seed=seed, extra=dict(request.extra),
+            reference_images=request.reference_images, seed=seed, extend=request.extend,
+            extra=dict(request.extra),
             adjustments=tuple(self.adjustments), warnings=warnings,
             estimated_cost_usd=caps.price.usd(duration, resolution, audio, usd_per_unit),
         )
@@ -101,6 +102,9 @@ class _Normaliser:
             raise self.refuse("image", "image input is not supported", ["none"])
         if request.last_frame is not None and not caps.supports_last_frame:
             raise self.refuse("last_frame", "a last frame is not supported", ["none"])
+        if request.extend is not None and not caps.supports_extend:
+            raise self.refuse("extend", "extending a video is not supported",
+                              ["no video to extend"])
         if len(request.reference_images) > caps.max_reference_images:
             raise self.refuse("reference_images", f"{len(request.reference_images)} reference "
                               "images asked", [f"at most {caps.max_reference_images}"])
@@ -225,6 +229,9 @@ class _Normaliser:
     def choose_duration(self, rules: list[Rule]) -> int:
         allowed = list(self.caps.durations)
         reason = f"{self.name} makes clips of {_seconds(allowed)}"
+        if self.request.extend is not None and self.caps.extend_durations:
+            allowed = list(self.caps.extend_durations)
+            reason = f"{self.name} extends a clip by {_seconds(allowed)}"
         for rule in rules:
             if rule.durations is not None:
                 narrowed = [value for value in allowed if value in rule.durations]

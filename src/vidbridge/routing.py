@@ -148,8 +148,7 @@ class Router:
                policy: Policy | None, request_key: str = "") -> CandidateCheck:
         provider, _, model = spec.partition(":")
         entry = self.config.providers[provider]
-        adapter = self.core.adapter(provider)
-        caps = adapter.models[model]
+        caps = self.core.capabilities(provider, model)
         lifecycle = caps.lifecycle
         if lifecycle.status(self.core.today()) == "retired" and not entry.allow_retired:
             return CandidateCheck(provider, model, False,

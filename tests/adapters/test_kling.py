@@ -206,14 +206,23 @@ def test_backend_is_the_region(adapter: kl.Kling) -> None:
 
 def test_model_ids_carry_the_mode() -> None:
     assert set(kl.MODELS) == {
-        "kling-v2-6:std", "kling-v2-6:pro", "kling-v2-5-turbo:std", "kling-v2-5-turbo:pro",
+        "kling-v3:std", "kling-v3:pro", "kling-v3-omni:std", "kling-v3-omni:pro",
+        "kling-video-o1:std", "kling-video-o1:pro", "kling-v2-6:std", "kling-v2-6:pro",
+        "kling-v2-5-turbo:std", "kling-v2-5-turbo:pro",
         "kling-v2-1-master", "kling-v2-1:std", "kling-v2-1:pro", "kling-v2-master",
         "kling-v1-6:std", "kling-v1-6:pro", "kling-v1-5:std", "kling-v1-5:pro",
         "kling-v1:std", "kling-v1:pro"}
-    for caps in kl.MODELS.values():
+    classic = {key: caps for key, caps in kl.MODELS.items()
+               if not key.startswith(("kling-v3", "kling-video-o1"))}
+    for caps in classic.values():
         assert caps.durations == (5, 10)
+        assert not caps.supports_negative_prompt or not caps.supports_seed
+    for caps in kl.MODELS.values():
         assert set(caps.sizes) == {"16:9", "9:16", "1:1"}
-        assert not caps.supports_seed and caps.supports_negative_prompt
+        assert not caps.supports_seed
+        assert caps.source and caps.verified_on is not None
+    assert kl.MODELS["kling-v3:pro"].durations == tuple(range(3, 16))
+    assert kl.MODELS["kling-video-o1:std"].durations == tuple(range(3, 11))
     assert not kl.MODELS["kling-v2-1:pro"].supports_text
     assert not kl.MODELS["kling-v1-5:std"].supports_text
     assert kl.MODELS["kling-v2-1-master"].resolutions == ("1080p",)
@@ -221,14 +230,16 @@ def test_model_ids_carry_the_mode() -> None:
 
 def test_audio_only_on_v26_pro() -> None:
     assert {key for key, caps in kl.MODELS.items() if caps.audio != "never"} == {
-        "kling-v2-6:pro"}
+        "kling-v2-6:pro", "kling-v3:std", "kling-v3:pro", "kling-v3-omni:std",
+        "kling-v3-omni:pro"}
     assert kl.MODELS["kling-v2-6:pro"].audio == "optional"
 
 
 def test_last_frame_only_where_the_map_allows() -> None:
     assert {key for key, caps in kl.MODELS.items() if caps.supports_last_frame} == {
         "kling-v2-6:pro", "kling-v2-5-turbo:pro", "kling-v2-1:pro", "kling-v1-6:pro",
-        "kling-v1-5:pro", "kling-v1:std", "kling-v1:pro"}
+        "kling-v1-5:pro", "kling-v1:std", "kling-v1:pro", "kling-v3:std", "kling-v3:pro",
+        "kling-v3-omni:std", "kling-v3-omni:pro", "kling-video-o1:std", "kling-video-o1:pro"}
 
 
 def test_v26_is_silent_with_a_last_frame() -> None:
@@ -448,7 +459,7 @@ def test_unknown_status_is_not_guessed(adapter: kl.Kling) -> None:
     (401, 1004, AuthenticationError), (429, 1100, AuthenticationError),
     (429, 1101, InsufficientCreditsError), (429, 1102, InsufficientCreditsError),
     (403, 1103, AuthenticationError), (400, 1200, InvalidRequestError),
-    (400, 1201, InvalidRequestError), (404, 1202, ModelUnavailableError),
+    (400, 1201, InvalidRequestError), (404, 1202, InvalidRequestError),
     (404, 1203, ModelUnavailableError), (400, 1300, ContentPolicyError),
     (400, 1301, ContentPolicyError), (429, 1302, RateLimitError),
     (429, 1303, RateLimitError), (429, 1304, AuthenticationError),
