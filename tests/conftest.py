@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -21,3 +23,28 @@ def _no_real_provider_keys(monkeypatch: pytest.MonkeyPatch) -> None:
                 "KLING_ACCESS_KEY", "KLING_SECRET_KEY", "VIDBRIDGE_CONFIG"):
         if os.environ.get("VIDBRIDGE_KEEP_KEYS") != "1":  # recording sessions keep them
             monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A throwaway PostgreSQL cluster for this test session (skips without binaries)."""
+    from . import postgres
+
+    try:
+        server = postgres.start()
+    except postgres.Unavailable as exc:
+        pytest.skip(f"PostgreSQL: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: Any, request: pytest.FixtureRequest) -> str:
+    """A fresh, empty database on the session's server, for one test."""
+    import re
+    import secrets
+
+    name = re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40] + "_" + secrets.token_hex(3)
+    return str(postgres_server.create_database(name))

@@ -12,7 +12,7 @@ import importlib
 
 from .app import app
 
-COMMANDS = ("generate", "catalog", "jobs", "servers")
+COMMANDS = ("generate", "catalog", "jobs", "servers", "batch")
 for _name in COMMANDS:
     importlib.import_module(f".{_name}", __name__)
 
