@@ -35,6 +35,7 @@ from .plugins import (
     emit_job_accepted,
     emit_job_finished,
     emit_job_updated,
+    emit_request_failed,
     plugin_manager,
     providers,
 )
@@ -202,10 +203,14 @@ class ClientCore:
             if self.config is None or not self.config.routes:
                 raise ConfigError("name a model ('provider:model') or a route")
             name = self.config.default_route
-        if route is not None or self.is_route(name):
-            return (yield from self.router.run(request, name, target, policy, request_id))
-        plan = self.plan(request, name, policy, request_id)
-        return (yield from self.single_steps(plan, target, request_id))
+        try:
+            if route is not None or self.is_route(name):
+                return (yield from self.router.run(request, name, target, policy, request_id))
+            plan = self.plan(request, name, policy, request_id)
+            return (yield from self.single_steps(plan, target, request_id))
+        except BaseException as exc:  # observers close what they opened (spans, gauges)
+            emit_request_failed(self.pm, request_id, exc)
+            raise
 
     def single_steps(self, plan: Plan, target: Path | None,
                      request_id: str | None = None) -> Steps[VideoResult]:
@@ -222,7 +227,7 @@ class ClientCore:
     def accepted(self, job: Job, plan: Plan | None, request_id: str | None = None) -> None:
         """Record an accepted job before polling, then tell observers."""
         self.ledger.record(job, plan, request_key=request_id)
-        emit_job_accepted(self.pm, job)
+        emit_job_accepted(self.pm, job, request_id)
 
     def job_updated(self, job: Job) -> None:
         """Each poll's news goes to the ledger, so other readers (the gateway) see progress."""

@@ -31,8 +31,8 @@ def adjustment_made(provider: str, model: str, adjustment: Adjustment) -> None:
 
 
 @hookspec
-def job_accepted(job: Job) -> None:
-    """A provider accepted a job. Its ledger record is already saved."""
+def job_accepted(job: Job, request_id: str | None) -> None:
+    """A provider accepted a job (for ``request_id``). Its ledger record is already saved."""
 
 
 @hookspec
@@ -48,3 +48,8 @@ def fallback(attempt: Attempt, request_id: str) -> None:
 @hookspec
 def job_finished(result: VideoResult) -> None:
     """A job reached a terminal state. Its record is already saved."""
+
+
+@hookspec
+def request_failed(request_id: str, error: BaseException) -> None:
+    """A generate ended without a video (every candidate failed, or it was stopped)."""

@@ -87,8 +87,9 @@ def emit_adjustment(pm: pluggy.PluginManager, provider: str, model: str,
     pm.hook.adjustment_made(provider=provider, model=model, adjustment=adjustment)
 
 
-def emit_job_accepted(pm: pluggy.PluginManager, job: Job) -> None:
-    pm.hook.job_accepted(job=job)
+def emit_job_accepted(pm: pluggy.PluginManager, job: Job,
+                      request_id: str | None = None) -> None:
+    pm.hook.job_accepted(job=job, request_id=request_id)
 
 
 def emit_job_updated(pm: pluggy.PluginManager, job: Job) -> None:
@@ -101,3 +102,8 @@ def emit_fallback(pm: pluggy.PluginManager, attempt: Attempt, request_id: str) -
 
 def emit_job_finished(pm: pluggy.PluginManager, result: VideoResult) -> None:
     pm.hook.job_finished(result=result)
+
+
+def emit_request_failed(pm: pluggy.PluginManager, request_id: str,
+                        error: BaseException) -> None:
+    pm.hook.request_failed(request_id=request_id, error=error)

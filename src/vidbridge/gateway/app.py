@@ -173,6 +173,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
                             Exception: _internal_error})
     app.state.service = service
     app.state.videos = videos
+    app.state.ops = ops
     return app
 
 

@@ -208,9 +208,12 @@ class Budgets:
             return
         job = getattr(error, "job", None)
         reported = getattr(job, "reported_cost_usd", None)
+        tried = [a for a in getattr(error, "attempts", ()) if a.outcome != "skipped"]
+        last = (tried[-1].provider, tried[-1].model) if tried else (None, None)
         self.store.execute(
-            "UPDATE usage SET status='failed', reported_usd=?, spent_usd=?, finished_at=? "
-            "WHERE video_id=?", reported, reported or 0.0, now, video_id)
+            "UPDATE usage SET status='failed', provider=COALESCE(?, provider), "
+            "model=COALESCE(?, model), reported_usd=?, spent_usd=?, finished_at=? "
+            "WHERE video_id=?", *last, reported, reported or 0.0, now, video_id)
 
     # -- GET /v1/vidbridge/usage -----------------------------------------------------------
     def report(self, owner: str) -> dict[str, Any]:

@@ -39,11 +39,14 @@ Page = Callable[[Request], Awaitable[Response]]
 def _environment() -> jinja2.Environment:
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
-    env.filters["usd"] = lambda v: "–" if v is None else f"${v:,.2f}"
-    env.filters["when"] = lambda v: "–" if v is None else time.strftime(
-        "%Y-%m-%d %H:%M:%S", time.gmtime(float(v)))
+    # Lenient undefined on purpose: records written by older versions may lack a field,
+    # and a missing field should show as blank, not as an error page.
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    env.filters["usd"] = lambda v: f"${v:,.2f}" if isinstance(v, int | float) else "–"
+    # an unnamed key is known by its owner digest: enough of it to tell keys apart
+    env.filters["shortkey"] = lambda v: v[:12] + "…" if str(v).startswith("key_") else v
+    env.filters["when"] = lambda v: time.strftime(
+        "%Y-%m-%d %H:%M:%S", time.gmtime(float(v))) if isinstance(v, int | float) else "–"
     return env
 
 
@@ -108,15 +111,15 @@ def dashboard_routes(data: DashboardData, admin: AdminKeys, *,
         row = data.job_row({"video_id": request.path_params["video_id"], "status": ""})
         if not row.has_video:
             return Response(status_code=404, headers=SECURITY_HEADERS)
-        from ...compat._variants import still
+        from .thumbnails import thumbnail as make
 
         record = data.service.store.get(row.id)
         assert record is not None and record.output
         try:  # made once with PyAV and kept beside the video
-            path, media_type = await run_in_threadpool(still, Path(record.output), "thumbnail")
-        except Exception:
+            path = await run_in_threadpool(make, Path(record.output))
+        except Exception:  # no PyAV, or a file it cannot read: no picture, not an error page
             return Response(status_code=404, headers=SECURITY_HEADERS)
-        return FileResponse(path, media_type=media_type, headers=SECURITY_HEADERS)
+        return FileResponse(path, media_type="image/jpeg", headers=SECURITY_HEADERS)
 
     async def stylesheet(request: Request) -> Response:
         return FileResponse(TEMPLATES / "dashboard.css", media_type="text/css",
