@@ -12,7 +12,14 @@ import importlib
 
 from .app import app
 
-COMMANDS = ("generate", "catalog", "jobs", "servers", "batch")
+COMMANDS = (  # one per line: helpers adding commands at once merge without conflict
+    "generate",
+    "catalog",
+    "jobs",
+    "migrate",
+    "batch",
+    "servers",
+)
 for _name in COMMANDS:
     importlib.import_module(f".{_name}", __name__)
 

@@ -129,12 +129,9 @@ def check(
 
 
 def check_row(check: Any) -> dict[str, Any]:
-    """One candidate's pre-flight check as JSON-ready data (``check`` and ``migrate``)."""
-    return {"model": f"{check.provider}:{check.model}", "serves": check.ok,
-            "adjustments": [{"field": a.field, "asked": a.asked, "given": a.given,
-                             "reason": a.reason} for a in check.adjustments],
-            "estimated_cost_usd": check.estimated_cost_usd, "reason": check.reason,
-            "warnings": list(check.warnings)}
+    from ..migration.assess import candidate_row
+
+    return candidate_row(check)
 
 
 __all__ = ["build_request", "check_row", "money", "show_result"]

@@ -1,0 +1,70 @@
+"""``vidbridge migrate``: what leaving Sora changes, per call site, before any code moves."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from .app import app
+from .failures import CliError
+from .output import ConfigOption, client_for, console, emit
+
+if TYPE_CHECKING:
+    from ..migration.scan import FileScan
+
+
+@app.command()
+def migrate(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders of Python source")],
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per site")] = False,
+    as_markdown: Annotated[bool, typer.Option("--markdown", help="a report for a PR")] = False,
+    show_diff: Annotated[bool, typer.Option("--diff", help="print the import rewrite")] = False,
+    apply_fix: Annotated[bool, typer.Option("--fix", help="apply the import rewrite")] = False,
+) -> None:
+    """Find OpenAI-SDK, raw-HTTP and LiteLLM video calls and say, per site, which configured
+    candidates serve it, with what adjustments and cost. Exit 1 if a site has no candidate."""
+    from ..migration import assess, report, scan
+
+    if as_json and as_markdown:
+        raise CliError("choose one of --json and --markdown", exit_code=2)
+    if show_diff and apply_fix:
+        raise CliError("choose one of --diff and --fix", exit_code=2)
+    files = scan.scan_paths(paths)
+    core = client_for(config).core
+    reports = [assess.assess(site, core) for file in files for site in file.sites]
+    if show_diff or apply_fix:
+        _rewrite(files, apply_fix)
+    elif as_markdown:
+        sys.stdout.write(report.markdown(reports, files))
+    else:
+        emit(reports, as_json, lambda: report.table(reports) if reports else
+             "no video-generation call sites found")
+        if not as_json:
+            counts = report.summary(reports)
+            if counts:
+                console().print(", ".join(f"{n} {verdict}" for verdict, n in counts.items()))
+            for line in report.imports_note(files):
+                console().print(line, soft_wrap=True, markup=False)
+    if any(r["verdict"] == assess.NONE for r in reports):
+        raise typer.Exit(1)
+
+
+def _rewrite(files: list[FileScan], apply_fix: bool) -> None:
+    from ..migration import rewrite
+
+    for scan_result in files:
+        path = Path(scan_result.path)
+        if not scan_result.videos_only:
+            if scan_result.client_imports:
+                print(f"# {path}: not rewritten, the openai client is used for more than "
+                      "videos", file=sys.stderr)
+            continue
+        if apply_fix:
+            if rewrite.fix(path):
+                print(f"rewrote {path}")
+        else:
+            sys.stdout.write(rewrite.diff(path))

@@ -1,0 +1,79 @@
+"""How ``migrate`` shows its findings: a Rich table for people, Markdown for a pull request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .scan import FileScan
+
+
+def summary(reports: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for report in reports:
+        counts[report["verdict"]] = counts.get(report["verdict"], 0) + 1
+    return counts
+
+
+def imports_note(files: list[FileScan]) -> list[str]:
+    """Which files --fix would rewrite, and which it leaves because the client does more."""
+    lines = []
+    for scan in files:
+        if scan.videos_only:
+            lines.append(f"{scan.path}: uses the openai client only for videos; "
+                         "--fix swaps its import for vidbridge.compat.openai")
+        elif scan.client_imports and scan.other_uses:
+            uses = ", ".join(f"{text} (line {line})" for line, text in scan.other_uses[:3])
+            lines.append(f"{scan.path}: not rewritten, the client also serves {uses}")
+        if scan.error:
+            lines.append(f"{scan.path}: {scan.error}")
+    return lines
+
+
+def table(reports: list[dict[str, Any]]) -> Any:
+    """One heading line per site, its reasons indented under it: readable at 80 columns,
+    where a four-column table would wrap every reason into a narrow column."""
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.text import Text
+
+    colours = {"ok": "green", "ok with adjustments": "yellow", "needs a change": "magenta",
+               "no candidate": "red"}
+    parts: list[Any] = []
+    for report in reports:
+        head = Text(report["verdict"], style=colours.get(report["verdict"], ""))
+        head.append(f"  {report['file']}:{report['line']}  ", style="bold")
+        head.append(report["call"])
+        parts.append(head)
+        parts += [Padding(Text(reason), (0, 0, 0, 4)) for reason in report["reasons"]]
+    return Group(*parts)
+
+
+def markdown(reports: list[dict[str, Any]], files: list[FileScan]) -> str:
+    counts = summary(reports)
+    plural = "" if len(reports) == 1 else "s"
+    out = ["## Leaving Sora: what `vidbridge migrate` found", "",
+           f"{len(reports)} call site{plural}: "
+           + ", ".join(f"{n} {verdict}" for verdict, n in counts.items()), "",
+           "| where | call | verdict | why |", "|---|---|---|---|"]
+    for report in reports:
+        why = "<br>".join(reason.replace("|", "\\|") for reason in report["reasons"])
+        out.append(f"| `{report['file']}:{report['line']}` | `{report['call']}` | "
+                   f"{report['verdict']} | {why} |")
+    costed = [r for r in reports if r["candidates"]]
+    if costed:
+        out += ["", "### Candidates per create", ""]
+        for report in costed:
+            out.append(f"- `{report['file']}:{report['line']}` "
+                       f"{report['arguments'].get('model', 'sora-2')}:")
+            for c in report["candidates"]:
+                cost = (f"${c['estimated_cost_usd']:.2f}" if c["estimated_cost_usd"] is not None
+                        else "-")
+                changes = ", ".join(f"{a['field']} {a['asked']}→{a['given']}"
+                                    for a in c["adjustments"])
+                out.append(f"  - {c['model']}: " + (f"serves, {changes or 'as asked'}, "
+                                                    f"est. {cost}" if c["serves"]
+                                                    else f"cannot: {c['reason']}"))
+    notes = imports_note(files)
+    if notes:
+        out += ["", "### Imports", ""] + [f"- {line}" for line in notes]
+    return "\n".join(out) + "\n"
