@@ -1,8 +1,10 @@
 """Veo 3 adapter: the Gemini API (API key) and Vertex AI (OAuth), one provider named ``veo``.
 
-Wire format from shared/reference/google-veo.md (google-genai 2.34.0 / 3.6.1). The backend is
-``creds.options["backend"]``: ``gemini`` (default) or ``vertex`` (with ``project`` and
-``location``). Both start a long-running operation with ``predictLongRunning``; the Gemini API
+Wire format from docs/reference/google-veo.md (google-genai 2.34.0 / 3.6.1). The backend is
+``creds.options["backend"]``: ``vertex`` (with ``project`` and ``location``) or ``gemini``.
+There is no default: Veo left the Gemini API in 2026, so a credential naming no backend is
+refused before any HTTP, with a message naming Vertex and the ``omni`` provider.
+Both start a long-running operation with ``predictLongRunning``; the Gemini API
 polls it with GET and serves files behind the key, Vertex polls with
 ``fetchPredictOperation`` and returns a GCS URI (with ``storageUri``) or inline bytes.
 Capability data lives in ``vidbridge_veo_models``; the error mapping in ``vidbridge_veo_errors``.
@@ -26,6 +28,7 @@ from vidbridge_veo_models import (
     EXTRA_TOP_LEVEL,
     GEMINI,
     MODELS,
+    NO_BACKEND,
     PERSON_GENERATION,
     SEED_BACKENDS,
     SERVED_BY,
@@ -51,10 +54,12 @@ class Veo:
 
     # -- credentials and backend -----------------------------------------------------------------
     def backend(self, creds: Credentials) -> str:
-        return creds.options.get("backend", GEMINI)
+        return creds.options.get("backend", "")
 
     def check_credentials(self, creds: Credentials) -> None:
         backend = self.backend(creds)
+        if not backend:
+            raise ConfigError(f"{NO_BACKEND} (credential {creds.name!r})")
         if backend not in BACKENDS:
             raise ConfigError(f"veo: backend must be one of {', '.join(BACKENDS)}, not "
                               f"{backend!r}")
@@ -87,6 +92,8 @@ class Veo:
     # -- submit ----------------------------------------------------------------------------------
     def build_submit(self, plan: Plan, creds: Credentials) -> httpx.Request:
         backend = self.backend(creds)
+        if not backend:
+            raise ConfigError(NO_BACKEND)
         if backend not in SERVED_BY.get(plan.model, ()):
             served = " and ".join(SERVED_BY.get(plan.model, ())) or "no backend"
             raise errors.ModelUnavailableError(
@@ -131,7 +138,8 @@ class Veo:
         if plan.seed is not None:
             parameters["seed"] = plan.seed
         if backend == VERTEX:
-            # Earlier docs marked generateAudio required for Veo 3: always send it.
+            # Audio is a switch on Vertex (priced apart); earlier docs marked it required for
+            # Veo 3, so it is always sent, false as well as true.
             parameters["generateAudio"] = plan.audio
         errors.refuse_unknown_extra(plan.extra,
                                     EXTRA_PARAMETERS[backend] | EXTRA_TOP_LEVEL[backend],

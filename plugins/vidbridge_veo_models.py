@@ -1,10 +1,12 @@
-"""Veo capability data: every Veo 3.x model id in shared/reference/google-veo.md.
+"""Veo capability data: every Veo id in docs/reference/google-veo.md (updated 2026-12-02).
 
-One table keyed by model id, as Google spells it. The Gemini API serves preview ids, Vertex
+One table keyed by model id, as Google spells it. The Gemini API served preview ids, Vertex
 serves ``-001`` ids, and the retired 3.0 ``-001`` ids were on both: ``SERVED_BY`` says which
 backend serves each id, and the adapter refuses, before any HTTP, an id its configured backend
-does not serve. Each id has one lifecycle; for the two ids both backends served, it carries
-the earlier date and names the other in its note. Veo 2 is left out (no audio, retired).
+does not serve. Each id has one lifecycle; for the ids both backends served, it carries the
+earlier date and names the other in its note. Veo left the Gemini API in 2026: every id it
+served there is a retired row (Gemini Omni, the ``omni`` provider, is its successor there).
+Every row names its ``source`` and the day it was checked (``verified_on``).
 """
 
 from __future__ import annotations
@@ -32,16 +34,31 @@ def sizes(*by_resolution: tuple[str, dict[str, str]]) -> dict[str, dict[str, str
 
 
 def price(source: str, p720: float, p1080: float, p4k: float | None = None) -> Price:
-    """Per-second USD by resolution, for video with audio (Veo 3.x always makes audio)."""
+    """Per-second USD by resolution, for video with audio (the Gemini API always made audio)."""
     rates = {"720p": p720, "1080p": p1080} | ({"4k": p4k} if p4k is not None else {})
     return Price(per_second=rates, source=source)
 
 
+def vertex_price(p720: float, p1080: float) -> Price:
+    """Vertex rates with and without audio (``generateAudio``).
+
+    No Google page we could read gives the 3.1 silent rate [UNVERIFIED] (Vertex once priced
+    Veo 3 without audio lower): the silent rate is the with-audio one, so an estimate never
+    undercounts; a config override can set the real one.
+    """
+    rates = {"720p": p720, "1080p": p1080}
+    return Price(per_second=rates, with_audio=rates,
+                 source=f"{VERTEX_PRICES}; silent rate unverified, with-audio rate used")
+
+
+EIGHT_SECONDS_REFERENCE = Rule(when=RuleCondition(has_reference_images=True), durations=(8,),
+                               reason="Veo makes 8 s clips only with reference images")
+# The Gemini API documented 8 s at 1080p/4k. The Vertex 3.1 page says only "reference image to
+# video only supports 8 seconds", so Vertex rows carry that rule alone.
 EIGHT_SECONDS = (
     Rule(when=RuleCondition(resolutions=("1080p", "4k")), durations=(8,),
          reason="Veo makes 1080p and 4k clips of 8 s only"),
-    Rule(when=RuleCondition(has_reference_images=True), durations=(8,),
-         reason="Veo makes 8 s clips only with reference images"),
+    EIGHT_SECONDS_REFERENCE,
 )
 # Reference-image-to-video on Vertex 3.1 is 16:9 only.
 VERTEX_REFERENCE_16_9 = Rule(when=RuleCondition(has_reference_images=True),
@@ -54,36 +71,48 @@ VEO3: dict[str, Any] = dict(
     default_resolution="720p", audio="always", supports_image=True,
     supports_negative_prompt=True, image_limits=IMAGES)
 GEMINI_PRICES = "google-veo.md §8 (Gemini API pricing transcriptions, LiteLLM)"
-VERTEX_PRICES = "google-veo.md §8 (LiteLLM catalog)"
+VERTEX_PRICES = "google-veo.md §8 (LiteLLM catalog [3P])"
+VERIFIED = date(2026, 12, 2)
+OMNI_WAY = "on the Gemini API use the omni provider (Gemini Omni)"
 PREVIEW_SHUTDOWN = Lifecycle(
-    stage="preview", retired_on=date(2026, 10, 22),
-    note="Gemini API preview shut down; Google points to gemini-omni flash models on the "
-         "Interactions API, which this adapter does not speak")
-# LiteLLM lists 2026-11-17 as a "deprecation" date [UNVERIFIED]: read as a warning, not as a
-# shutdown, so routing keeps a model that may still serve.
-VERTEX_31_GA = Lifecycle(deprecated_on=date(2026, 11, 17),
-                         note="deprecation date from the LiteLLM catalog, unverified")
+    stage="preview", retired_on=date(2026, 10, 22), successor="omni:gemini-omni-1.1-flash",
+    note="Gemini API preview shut down (deprecations page via [3P] notices); " + OMNI_WAY)
+# LiteLLM lists 2026-11-17 as a "deprecation" date [3P, UNVERIFIED: likely the GA date plus a
+# year]. Google's own pages still name the 3.1 -001 ids as the migration target for 3.0 and
+# list them as supported, and no Google page gives a date: none is set.
+VERTEX_31_GA = Lifecycle(note="no deprecation date on Google's pages; LiteLLM's 2026-11-17 is "
+                              "unverified and not used")
+GEMINI_SHUTDOWN = "Gemini API changelog (2026-06-15 notice: shut down 2026-06-30)"
 
 
 def retired_30(successor: str) -> Lifecycle:
     return Lifecycle(retired_on=date(2026, 6, 30), successor=successor,
-                     note="Vertex retired it on 2026-06-30; the Gemini API had dropped it by "
-                          "2026-07-01")
+                     note="Vertex retired it on 2026-06-30 (Veo 3 model page); the Gemini API "
+                          "shut it down the same day (changelog)")
 
 
 # The 3.0 previews were replaced by the -001 ids in 2025; their exact shutdown is
 # [UNVERIFIED]. They were gone no later than their successors (2026-07-01).
 PREVIEW_30 = Lifecycle(stage="preview", retired_on=date(2026, 7, 1),
+                       successor="omni:gemini-omni-1.1-flash",
                        note="replaced by the -001 ids in 2025; exact shutdown date unverified")
 
 GEMINI_31 = dict(VEO3, sizes=sizes(("720p", P720), ("1080p", P1080), ("4k", P4K)),
                  rules=EIGHT_SECONDS, supports_last_frame=True, max_reference_images=3,
-                 lifecycle=PREVIEW_SHUTDOWN)
+                 lifecycle=PREVIEW_SHUTDOWN, verified_on=VERIFIED,
+                 source="google-genai 2.34.0 models.py (wire); Gemini API Veo 3.1 guide (DOC); "
+                        "shutdown 2026-10-22 [3P notices citing the deprecations page]")
+# Vertex: audio is a switch (generateAudio), 4/6/8 s, up to 4 videos per request (one is asked
+# for), first/last frame, reference images; 4k unverified there, so not offered.
 VERTEX_31 = dict(VEO3, sizes=sizes(("720p", P720), ("1080p", P1080)), supports_seed=True,
-                 supports_last_frame=True, rules=EIGHT_SECONDS, lifecycle=VERTEX_31_GA)
+                 audio="optional", supports_last_frame=True, rules=(EIGHT_SECONDS_REFERENCE,),
+                 lifecycle=VERTEX_31_GA, verified_on=VERIFIED,
+                 source="Vertex Veo 3.1 model page and 'generate videos' pages (DOC); "
+                        "google-genai 3.6.1 models.py (wire)")
 # 3.0: 1080p at 16:9 only on the Gemini API; last frame is [UNVERIFIED] (sources conflict).
 VEO_30 = dict(VEO3, sizes=sizes(("720p", P720), ("1080p", {"16:9": P1080["16:9"]})),
-              rules=EIGHT_SECONDS)
+              rules=EIGHT_SECONDS, verified_on=VERIFIED,
+              source="Vertex Veo 3 model page (retirement 2026-06-30, DOC); " + GEMINI_SHUTDOWN)
 
 MODELS: dict[str, ModelCapabilities] = {
     # -- Gemini API (preview ids) --
@@ -101,18 +130,20 @@ MODELS: dict[str, ModelCapabilities] = {
     # -- Vertex AI (GA -001 ids) --
     # 4k on Vertex is [UNVERIFIED]: not offered.
     "veo-3.1-generate-001": ModelCapabilities(
-        **dict(VERTEX_31, rules=(*EIGHT_SECONDS, VERTEX_REFERENCE_16_9)),
+        **dict(VERTEX_31, rules=(EIGHT_SECONDS_REFERENCE, VERTEX_REFERENCE_16_9)),
         max_reference_images=3, label="Veo 3.1 (Vertex AI)",
-        price=price(VERTEX_PRICES, p720=0.40, p1080=0.40)),
-    # Fast: reference images [UNVERIFIED], not offered.
+        price=vertex_price(p720=0.40, p1080=0.40)),
+    # Fast: the issue's audit lists reference images for both GA ids; the Vertex reference
+    # page lists veo-3.1-fast-generate-001 among the asset-image models (DOC).
     "veo-3.1-fast-generate-001": ModelCapabilities(
-        **VERTEX_31, label="Veo 3.1 Fast (Vertex AI)",
-        price=price(VERTEX_PRICES, p720=0.10, p1080=0.12)),
-    # Lite on Vertex is a preview; its last frame is [UNVERIFIED], not offered.
+        **dict(VERTEX_31, rules=(EIGHT_SECONDS_REFERENCE, VERTEX_REFERENCE_16_9)),
+        max_reference_images=3, label="Veo 3.1 Fast (Vertex AI)",
+        price=vertex_price(p720=0.10, p1080=0.12)),
+    # Lite on Vertex is a preview; its last frame and reference images are [UNVERIFIED].
     "veo-3.1-lite-generate-001": ModelCapabilities(
         **dict(VERTEX_31, supports_last_frame=False, lifecycle=Lifecycle(stage="preview")),
         label="Veo 3.1 Lite (Vertex AI, preview)",
-        price=price(VERTEX_PRICES, p720=0.05, p1080=0.08)),
+        price=vertex_price(p720=0.05, p1080=0.08)),
     # -- retired: both backends served the 3.0 -001 ids --
     "veo-3.0-generate-001": ModelCapabilities(
         **VEO_30, lifecycle=retired_30("veo-3.1-generate-001"), label="Veo 3 (retired)",
@@ -130,6 +161,15 @@ MODELS: dict[str, ModelCapabilities] = {
         **dict(VEO_30, durations=(8,), supports_image=False), lifecycle=PREVIEW_30,
         label="Veo 3 Fast preview (Gemini API, retired)",
         price=price(GEMINI_PRICES, p720=0.10, p1080=0.12)),
+    # Veo 2: silent, 720p, 5-8 s; kept so a config naming it is told why it is skipped.
+    "veo-2.0-generate-001": ModelCapabilities(
+        durations=(5, 6, 8), default_duration=8, default_aspect_ratio="16:9",
+        default_resolution="720p", sizes=sizes(("720p", P720)), supports_image=True,
+        supports_negative_prompt=True, image_limits=IMAGES, label="Veo 2 (retired)",
+        lifecycle=Lifecycle(retired_on=date(2026, 6, 30), successor="veo-3.1-generate-001",
+                            note="retired on both backends on 2026-06-30"),
+        price=Price(per_second={"720p": 0.50}, source=VERTEX_PRICES), verified_on=VERIFIED,
+        source="Vertex Veo 2 model page (retirement 2026-06-30, DOC); " + GEMINI_SHUTDOWN),
 }
 
 # Which backend serves each id. Whether the Gemini API ever served the 3.1 -001 ids is
@@ -146,6 +186,7 @@ SERVED_BY: dict[str, tuple[str, ...]] = {
     "veo-3.0-fast-generate-001": (GEMINI, VERTEX),
     "veo-3.0-generate-preview": (GEMINI,),
     "veo-3.0-fast-generate-preview": (GEMINI,),
+    "veo-2.0-generate-001": (GEMINI, VERTEX),
 }
 
 # What each backend takes beyond the plan's own fields. ``extra`` keys outside these sets are
@@ -163,3 +204,9 @@ PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")
 # google-genai 2.34 refuses seed on the Gemini API although the docs say Veo 3 accepts it
 # [UNVERIFIED]: a seed there is refused, never silently dropped.
 SEED_BACKENDS = frozenset({VERTEX})
+# No backend is assumed: the Gemini API has no live Veo model, so a credential without one is
+# refused before any HTTP with this message, naming the two ways on.
+NO_BACKEND = ("veo: Veo left the Gemini API (its Veo models shut down on 2026-06-30 and "
+              "2026-10-22), so veo needs an explicit backend. Either set backend = \"vertex\" "
+              "(with project and location, and an OAuth token) for Veo on Vertex AI, or use the "
+              "omni provider (Gemini Omni on the Interactions API, with GEMINI_API_KEY)")

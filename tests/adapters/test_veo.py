@@ -39,7 +39,7 @@ from vidbridge_veo_models import MODELS, SERVED_BY
 VEO = Veo()
 KEY = "AIza-unit-test-key-000000000000000000"
 TOKEN = "ya29.unit-test-token"
-GEMINI = Credentials(name="studio", api_key=SecretStr(KEY))
+GEMINI = Credentials(name="studio", api_key=SecretStr(KEY), options={"backend": "gemini"})
 VERTEX = Credentials(name="gcp", token=lambda: SecretStr(TOKEN),
                      options={"backend": "vertex", "project": "acme-video",
                               "location": "us-central1"})
@@ -80,9 +80,60 @@ def test_every_veo3_model_id_is_in_the_table_with_its_backend() -> None:
         "veo-3.1-generate-preview", "veo-3.1-fast-generate-preview",
         "veo-3.1-lite-generate-preview", "veo-3.1-generate-001", "veo-3.1-fast-generate-001",
         "veo-3.1-lite-generate-001", "veo-3.0-generate-001", "veo-3.0-fast-generate-001",
-        "veo-3.0-generate-preview", "veo-3.0-fast-generate-preview"}
+        "veo-3.0-generate-preview", "veo-3.0-fast-generate-preview", "veo-2.0-generate-001"}
     assert SERVED_BY["veo-3.0-generate-001"] == ("gemini", "vertex")
-    assert all(caps.audio == "always" for caps in MODELS.values())
+    # Audio is a switch on Vertex 3.1 only; the Gemini API always made it; Veo 2 never did.
+    optional = {m for m, caps in MODELS.items() if caps.audio == "optional"}
+    assert optional == {"veo-3.1-generate-001", "veo-3.1-fast-generate-001",
+                        "veo-3.1-lite-generate-001"}
+    assert MODELS["veo-2.0-generate-001"].audio == "never"
+    assert all(caps.source and caps.verified_on for caps in MODELS.values())
+
+
+def test_the_gemini_api_serves_no_live_veo_model() -> None:
+    today = date(2026, 12, 2)
+    live = [m for m, backends in SERVED_BY.items()
+            if "gemini" in backends and MODELS[m].lifecycle.status(today) != "retired"]
+    assert live == []
+
+
+def test_no_backend_is_refused_before_http_naming_the_two_ways_on() -> None:
+    def never(request: httpx.Request) -> httpx.Response:
+        raise AssertionError("no HTTP expected")
+
+    only_key = Credentials(name="env", api_key=SecretStr(KEY))
+    with pytest.raises(ConfigError) as refused:
+        VEO.check_credentials(only_key)
+    message = str(refused.value)
+    assert "left the Gemini API" in message
+    assert 'backend = "vertex"' in message and "omni provider" in message
+    client = VideoClient(credentials={"veo": only_key}, transport=httpx.MockTransport(never))
+    with pytest.raises(ConfigError, match="left the Gemini API"):
+        client.generate(VideoRequest(prompt="x"), model="veo:veo-3.1-generate-001")
+
+
+def test_vertex_sends_generate_audio_false_and_prices_the_silent_variant() -> None:
+    caps = MODELS["veo-3.1-fast-generate-001"]
+    silent = normalise(VideoRequest(prompt="x", duration=8, resolution="720p", audio=False),
+                       caps, provider="veo", model="veo-3.1-fast-generate-001")
+    loud = normalise(VideoRequest(prompt="x", duration=8, resolution="720p", audio=True),
+                     caps, provider="veo", model="veo-3.1-fast-generate-001")
+    assert body_of(VEO.build_submit(silent, VERTEX))["parameters"]["generateAudio"] is False
+    assert body_of(VEO.build_submit(loud, VERTEX))["parameters"]["generateAudio"] is True
+    assert silent.estimated_cost_usd is not None and loud.estimated_cost_usd is not None
+    # No silent rate is published that we could read: the estimate never undercounts.
+    assert silent.estimated_cost_usd <= loud.estimated_cost_usd
+    assert "unverified" in caps.price.source
+
+
+def test_vertex_takes_4_and_6_seconds_at_1080p_but_8_with_reference_images() -> None:
+    caps = MODELS["veo-3.1-generate-001"]
+    short = normalise(VideoRequest(prompt="x", duration=4, resolution="1080p"), caps,
+                      provider="veo", model="veo-3.1-generate-001")
+    assert short.duration == 4
+    refs = normalise(VideoRequest(prompt="x", duration=4, reference_images=(PNG,)), caps,
+                     provider="veo", model="veo-3.1-generate-001")
+    assert refs.duration == 8
 
 
 @pytest.mark.parametrize(("model", "on", "status"), [
@@ -91,8 +142,8 @@ def test_every_veo3_model_id_is_in_the_table_with_its_backend() -> None:
     ("veo-3.0-generate-001", date(2026, 6, 30), "retired"),
     ("veo-3.0-fast-generate-001", date(2026, 6, 29), "available"),
     ("veo-3.0-generate-preview", date(2026, 7, 1), "retired"),
-    ("veo-3.1-generate-001", date(2026, 11, 17), "deprecated"),
-    ("veo-3.1-fast-generate-001", date(2027, 1, 1), "deprecated"),
+    ("veo-3.1-generate-001", date(2026, 11, 17), "available"),
+    ("veo-3.1-fast-generate-001", date(2027, 1, 1), "available"),
     ("veo-3.1-lite-generate-001", date(2027, 1, 1), "available"),
 ])
 def test_lifecycle_dates(model: str, on: date, status: str) -> None:
@@ -125,8 +176,10 @@ def test_the_eight_second_rule_with_reference_images_and_vertex_16_9() -> None:
     made = normalise(asked, MODELS["veo-3.1-generate-001"])
     assert made.duration == 8 and made.aspect_ratio == "16:9"  # Vertex R2V: 16:9 only
     assert normalise(asked, MODELS["veo-3.1-generate-preview"]).aspect_ratio == "9:16"
+    # Fast takes reference images too (the Vertex reference page lists it), 16:9 as well.
+    assert normalise(asked, MODELS["veo-3.1-fast-generate-001"]).aspect_ratio == "16:9"
     with pytest.raises(CapabilityError, match="reference images"):
-        normalise(asked, MODELS["veo-3.1-fast-generate-001"])
+        normalise(asked, MODELS["veo-3.1-lite-generate-001"])
 
 
 def test_a_plan_the_table_rejects_never_reaches_the_wire() -> None:
@@ -151,7 +204,7 @@ def test_a_plan_the_table_rejects_never_reaches_the_wire() -> None:
     (Credentials(options={"backend": "vertex", "project": "p"}), "needs location"),
     (Credentials(options={"backend": "vertex", "location": "us-central1"}), "needs project"),
     (Credentials(options={"backend": "vertex", "project": "p", "location": "l"}), "OAuth token"),
-    (Credentials(), r"no API key for gemini \(set \$GEMINI_API_KEY"),
+    (Credentials(options={"backend": "gemini"}), r"no API key for gemini \(set \$GEMINI_API_KEY"),
     (Credentials(api_key=SecretStr(KEY), options={"backend": "aistudio"}), "backend must be"),
 ])
 def test_bad_credentials_are_config_errors(creds: Credentials, message: str) -> None:
@@ -260,7 +313,8 @@ def test_vertex_hosts_follow_the_location(location: str, host: str) -> None:
 
 
 def test_base_url_override() -> None:
-    creds = Credentials(api_key=SecretStr(KEY), base_url="http://127.0.0.1:9000/")
+    creds = Credentials(api_key=SecretStr(KEY), base_url="http://127.0.0.1:9000/",
+                        options={"backend": "gemini"})
     assert str(VEO.build_submit(plan(), creds).url).startswith("http://127.0.0.1:9000/v1beta/")
 
 
@@ -583,7 +637,7 @@ def test_vertex_inline_output_is_written_without_a_download(tmp_path: Path) -> N
                              output=tmp_path / "out.mp4")
     assert (tmp_path / "out.mp4").read_bytes() == MP4 and methods == ["POST", "POST"]
     assert result.job.backend == "vertex"
-    assert result.plan is not None and result.plan.warnings  # deprecated (unverified date)
+    assert result.plan is not None and not result.plan.warnings  # no sourced deprecation
 
 
 def test_the_adapter_is_registered_and_meets_the_protocol() -> None:

@@ -103,8 +103,9 @@ def test_model_choice_prefers_undated_models_and_skips_with_the_tables_reason() 
     vertex = fake_credentials(veo, options={"backend": "vertex", "project": "p",
                                             "location": "us-central1"})
     assert pick_case(veo, SCENARIOS["text_to_video"], vertex).model == "veo:veo-3.1-generate-001"
-    assert pick_case(veo, SCENARIOS["text_to_video"],
-                     fake_credentials(veo)).model == "veo:veo-3.1-generate-preview"
+    gemini = fake_credentials(veo, options={"backend": "gemini"})
+    assert pick_case(veo, SCENARIOS["text_to_video"], gemini).model == (
+        "veo:veo-3.1-generate-preview")  # all retired there: the first one
     retired = pick_case(veo, SCENARIOS["model_retired"], vertex, today=date(2026, 11, 25))
     assert retired.model == "veo:veo-3.0-generate-001"
 
