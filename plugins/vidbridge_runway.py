@@ -1,7 +1,9 @@
-"""Runway adapter: Gen-4 (``gen4_turbo``, ``gen4.5``) and the Veo 3.1 models Runway resells.
+"""Runway adapter: Gen-4 (``gen4_turbo``, ``gen4.5``) and the partner models Runway resells
+(Veo 3.1, Kling 3.0/O3, Seedance 2, Hailuo 3, Wan 3, Gemini Omni Flash, ...).
 
-Wire format from shared/reference/runway-gen4.md (runwayml SDK 5.24.0); the model tables live
-in ``vidbridge_runway_models``. The task's ``cost.credits`` (or, while it runs, the
+Wire format from shared/reference/runway-gen4.md and docs/reference/runway.md (runwayml SDK
+5.24.0); the model tables, and how each row sends its frame, live in
+``vidbridge_runway_models``. The task's ``cost.credits`` (or, while it runs, the
 ``estimatedCost.credits`` ceiling) becomes ``Job.reported_cost_usd``.
 """
 
@@ -13,17 +15,16 @@ from typing import Any
 import httpx
 
 from vidbridge import Credentials, Job, Plan, errors, hookimpl
-from vidbridge.models import ImageInput, JobStatus
+from vidbridge.models import ImageInput, JobStatus, resolution_rank
 from vidbridge_runway_models import (
     CREDIT_USD,
     GEN4_RATIOS,
     MAX_IMAGE_BYTES,
     MODELS,
-    MODERATED,
-    PROMPT_REQUIRED,
-    PROMPT_UNITS,
     PUBLIC_FIGURE_THRESHOLDS,
+    SPECS,
     VEO_RATIOS,
+    Spec,
     ratio_of,
     size_of,
 )
@@ -61,8 +62,8 @@ ERRORS: errors.ErrorTable = {
 }
 
 
-__all__ = ["GEN4_RATIOS", "MAX_IMAGE_BYTES", "MODELS", "VEO_RATIOS", "Runway", "ratio_of",
-           "size_of", "video_providers"]
+__all__ = ["GEN4_RATIOS", "MAX_IMAGE_BYTES", "MODELS", "SPECS", "VEO_RATIOS", "Runway",
+           "ratio_of", "size_of", "video_providers"]
 
 
 class Runway:
@@ -86,38 +87,39 @@ class Runway:
 
     # -- submit ------------------------------------------------------------------------------
     def build_submit(self, plan: Plan, creds: Credentials) -> httpx.Request:
-        caps = self.models[plan.model]
+        spec = SPECS[plan.table_model]
         body: dict[str, Any] = {"model": plan.model}
         if plan.image is not None:
             body["promptImage"] = prompt_image(plan.image, plan.last_frame)
         if plan.prompt:
+            limit = spec.prompt_units
             # Runway counts UTF-16 code units: an emoji is two, so len() can undercount.
-            if len(plan.prompt.encode("utf-16-le")) // 2 > PROMPT_UNITS:
+            if limit is not None and len(plan.prompt.encode("utf-16-le")) // 2 > limit:
                 raise errors.CapabilityError(
-                    f"runway:{plan.model}: the prompt is over {PROMPT_UNITS} UTF-16 code units",
-                    field="prompt", allowed=[f"at most {PROMPT_UNITS} UTF-16 code units"],
+                    f"runway:{plan.model}: the prompt is over {limit} UTF-16 code units",
+                    field="prompt", allowed=[f"at most {limit} UTF-16 code units"],
                     model=plan.model)
             body["promptText"] = plan.prompt
-        elif plan.model in PROMPT_REQUIRED:
+        elif spec.prompt_required:
             raise errors.CapabilityError(f"runway:{plan.model} needs a prompt, even with an "
                                          "image", field="prompt", allowed=["a prompt"],
                                          model=plan.model)
-        body["ratio"] = ratio_of(plan.size)
+        body.update(frame_fields(spec, plan))
         body["duration"] = plan.duration  # always sent: the omitted defaults are unverified
-        if plan.seed is not None and caps.supports_seed:
+        if plan.seed is not None and spec.seed:
             body["seed"] = plan.seed
-        if plan.negative_prompt and caps.supports_negative_prompt:
+        if plan.negative_prompt and spec.negative:
             body["negativePrompt"] = plan.negative_prompt
-        if caps.audio == "optional":
+        if spec.audio == "optional":
             body["audio"] = plan.audio
-        body.update(self.extra_fields(plan))
+        body.update(self.extra_fields(plan, spec))
         path = "image_to_video" if plan.image is not None else "text_to_video"
         return httpx.Request("POST", f"{creds.url(BASE_URL)}/v1/{path}", json=body,
                              headers=self.headers(creds))
 
-    def extra_fields(self, plan: Plan) -> dict[str, Any]:
+    def extra_fields(self, plan: Plan, spec: Spec) -> dict[str, Any]:
         """The documented passthrough keys of ``plan.extra``; anything else is refused."""
-        allowed = ("contentModeration",) if plan.model in MODERATED else ()
+        allowed = ("contentModeration",) if spec.moderation else ()
         errors.refuse_unknown_extra(plan.extra, allowed, provider=self.name,
                                     model=f"runway:{plan.model}")
         moderation = plan.extra.get("contentModeration")
@@ -219,6 +221,28 @@ class Runway:
                 f"runway answered HTTP {response.status_code} without a JSON object",
                 provider=self.name, status=response.status_code)
         return data
+
+
+def frame_fields(spec: Spec, plan: Plan) -> dict[str, str]:
+    """``ratio`` and/or ``resolution`` as this row sends them (see vidbridge_runway_models)."""
+    mode = spec.image_ratio if plan.image is not None else "same"
+    if mode == "none":
+        return {}  # the frame follows the input image; ratio is not accepted
+    if mode == "auto":
+        return {"ratio": f"auto_{nearest_tier(spec.auto_tiers, plan.resolution)}"}
+    if mode == "resolution" or spec.ratio == "resolution":
+        return {"resolution": nearest_tier(spec.wire_tiers, plan.resolution)}
+    if spec.ratio == "named":
+        return {"ratio": plan.aspect_ratio,
+                "resolution": nearest_tier(spec.wire_tiers, plan.resolution)}
+    return {"ratio": ratio_of(plan.size)}
+
+
+def nearest_tier(tiers: tuple[str, ...], resolution: str) -> str:
+    """The listed tier closest to the plan's resolution (ties go to the higher one)."""
+    rank = resolution_rank(resolution)
+    return min(tiers, key=lambda tier: (abs(resolution_rank(tier) - rank),
+                                        -resolution_rank(tier)))
 
 
 def prompt_image(first: ImageInput, last: ImageInput | None) -> str | list[dict[str, str]]:

@@ -277,11 +277,14 @@ class Lifecycle(Frozen):
     retired_on: date | None = None
     successor: str | None = None
     note: str = ""
+    # Retired although no source gives the date (e.g. dropped from the provider's SDK): the
+    # model is never routed, and no date is invented for it.
+    withdrawn: bool = False
 
     def status(self, today: date | None = None) -> Literal["available", "deprecated",
                                                             "retired"]:
         today = today or date.today()
-        if self.retired_on is not None and today >= self.retired_on:
+        if self.withdrawn or (self.retired_on is not None and today >= self.retired_on):
             return "retired"
         if self.deprecated_on is not None and today >= self.deprecated_on:
             return "deprecated"
@@ -293,9 +296,10 @@ class Lifecycle(Frozen):
         if state == "available":
             return "available" + (" (preview)" if self.stage == "preview" else "")
         when = self.retired_on if state == "retired" else self.deprecated_on
+        since = f" since {when}" if when is not None else " (no date published)"
         successor = f"; suggested successor: {self.successor}" if self.successor else ""
         note = f" ({self.note})" if self.note else ""
-        return f"{state} since {when}{note}{successor}"
+        return f"{state}{since}{note}{successor}"
 
 
 class Price(Frozen):

@@ -99,6 +99,7 @@ def test_durations_audio_and_inputs_per_model() -> None:
     assert models["veo3"].audio == "always"
     assert models["gen3a_turbo"].lifecycle.status() == "retired"
     assert models["veo3"].lifecycle.successor == "veo3.1"
+    assert models["veo3"].lifecycle.status() == "retired"
 
 
 def test_prices_are_credits_per_second_with_audio_rates() -> None:
