@@ -148,6 +148,13 @@ class Kling:
         """The create body without ``external_task_id``: a pure function of the plan."""
         return body_for(plan, self.name)
 
+    # A lookup asks by our own external_task_id: what it finds is provably this submit's.
+    lookup_by_own_id = True
+
+    def lookup_id(self, plan: Plan) -> str:
+        """What ``build_lookup`` needs later without the plan's images: family/external id."""
+        return f"{family_of(plan)}/{self.external_task_id(plan)}"
+
     def external_task_id(self, plan: Plan) -> str:
         """Our id for the task: one request's plan (and nonce) always gives the same id, so a
         submit whose answer was lost can be found by it instead of being paid for twice."""
@@ -174,6 +181,8 @@ class Kling:
             external, kind = self.external_task_id(plan_or_external_id), family_of(
                 plan_or_external_id)
         else:
+            if family is None and "/" in plan_or_external_id:  # a lookup_id
+                family, plan_or_external_id = plan_or_external_id.split("/", 1)
             if family not in FAMILIES:
                 raise ValueError(f"a bare external_task_id needs family= one of "
                                  f"{', '.join(FAMILIES)}")
@@ -187,7 +196,14 @@ class Kling:
         code = body.get("code") if isinstance(body, dict) else None
         if response.status_code == 404 or code in NOT_FOUND_CODES:
             return None
-        return self.parse_submit(response, plan)
+        # The family is the one asked (a stored plan has no images to tell it by).
+        try:
+            asked = response.request.url.path.rstrip("/").split("/")[-2]
+        except RuntimeError:  # a response built without a request
+            asked = family_of(plan)
+        kind = asked if asked in FAMILIES else family_of(plan)
+        return self.job(self.data_or_raise(response), None, kind).model_copy(
+            update={"model": plan.model})
 
     # -- poll --------------------------------------------------------------------------------
     def build_poll(self, job: Job, creds: Credentials) -> httpx.Request:

@@ -198,20 +198,23 @@ class Sora:
                              params={"limit": LOOKUP_LIMIT, "order": "desc"},
                              headers=_headers(creds))
 
-    def parse_lookup(self, response: httpx.Response, plan: Plan) -> Job | None:
-        """The newest video matching the plan's model, prompt, seconds and size that was
-        created within the lookup window, or None. The API has no idempotency key, so this
-        match is the best evidence there is; the router never adopts a job twice."""
+    def parse_lookup(self, response: httpx.Response, plan: Plan) -> list[Job]:
+        """Every recent video matching the plan's model, prompt, seconds and size. The API
+        has no idempotency key, so a match is evidence, not proof: the caller adopts one only
+        when exactly one unowned match was created after its intent was written."""
         _raise(response, JOB_ERRORS)
         page = errors.response_json(response)
         since = self.clock() - LOOKUP_WINDOW_S
-        for video in (page or {}).get("data") or []:
-            if (video.get("model") == plan.model and video.get("prompt") == plan.prompt
+        data = page.get("data") if isinstance(page, dict) else None
+        found = []
+        for video in data if isinstance(data, list) else []:
+            if (isinstance(video, dict) and video.get("model") == plan.model
+                    and video.get("prompt") == plan.prompt
                     and video.get("seconds") == str(plan.duration)
                     and video.get("size") == plan.size
-                    and float(video.get("created_at") or 0) >= since):
-                return self._job(httpx.Response(200, json=video))
-        return None
+                    and _number(video.get("created_at")) >= since):
+                found.append(self._job(httpx.Response(200, json=video)))
+        return found
 
     def raise_for_error(self, response: httpx.Response) -> None:
         _raise(response, JOB_ERRORS)
@@ -284,3 +287,11 @@ def _mask_keys(text: str) -> str:
 @hookimpl
 def video_providers() -> list[Sora]:
     return [Sora()]
+
+
+def _number(value: object) -> float:
+    """A wire timestamp as a float; anything else counts as 0 (too old to match)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0

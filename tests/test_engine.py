@@ -10,6 +10,7 @@ import pytest
 
 from vidbridge import (
     ContentPolicyError,
+    DownloadFailedError,
     JobFailedError,
     JobTimeoutError,
     PollPolicy,
@@ -129,8 +130,8 @@ def _dropped(request: httpx.Request) -> httpx.Response:
 
 def test_connection_dropped_mid_download_leaves_nothing_at_the_target(mode: str,
                                                                       tmp_path: Path) -> None:
-    server = FakeAcme(download_script=[_dropped] * 3)
-    with pytest.raises(ProviderUnavailableError):
+    server = FakeAcme(download_script=[_dropped] * 4)
+    with pytest.raises(DownloadFailedError, match="vidbridge resume"):
         runner(mode, server)("generate", REQUEST, model="acme:motion-2",
                              output=tmp_path / "out.mp4")
     assert list(tmp_path.iterdir()) == []
@@ -146,8 +147,8 @@ def test_download_retries_after_a_drop(mode: str, tmp_path: Path) -> None:
 
 def test_wrong_size_is_an_error_and_nothing_partial_remains(mode: str, tmp_path: Path) -> None:
     short = httpx.Response(200, headers={"content-length": "99999"}, content=MP4)
-    server = FakeAcme(download_script=[short] * 3)
-    with pytest.raises(ProviderUnavailableError, match="of 99999 bytes"):
+    server = FakeAcme(download_script=[short] * 4)
+    with pytest.raises(DownloadFailedError, match="of 99999 bytes"):
         runner(mode, server)("generate", REQUEST, model="acme:motion-2",
                              output=tmp_path / "out.mp4")
     assert list(tmp_path.iterdir()) == []

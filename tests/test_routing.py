@@ -177,8 +177,9 @@ def test_submit_without_answer_is_never_resubmitted(mode: str) -> None:
     with pytest.raises(SubmitUncertainError):
         run("generate", REQUEST)
     assert server.submits == {"alpha": 1}
-    [uncertain] = run.client.core.ledger.uncertain()
-    assert uncertain["provider"] == "alpha" and uncertain["job"]["model"] == "motion-2"
+    [uncertain] = run.client.core.ledger.unanswered()
+    assert uncertain.provider == "alpha" and uncertain.model == "motion-2"
+    assert uncertain.state == "uncertain" and uncertain.job_id is None
 
 
 def test_submit_without_answer_moves_on_when_the_route_allows(mode: str) -> None:
@@ -195,6 +196,8 @@ def test_lookup_finds_a_job_whose_submit_answer_was_lost(mode: str) -> None:
         raise httpx.ReadTimeout("no answer", request=request)
 
     class Findable(Acme):
+        lookup_by_own_id = True  # it asks by an id we chose: what it finds is ours
+
         def build_lookup(self, plan: Any, creds: Any) -> httpx.Request:
             return httpx.Request("GET", "https://api.acme.example/v1/alpha/jobs/alpha-found")
 

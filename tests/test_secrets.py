@@ -47,7 +47,7 @@ def test_no_secret_in_errors_logs_or_ledger(status: int, tmp_path: Path,
     texts = [str(error), repr(error), repr(error.args), repr(vars(error))]
     texts += [record.getMessage() for record in caplog.records]
     texts += [repr(record.args) for record in caplog.records]
-    rows = sqlite3.connect(ledger).execute("SELECT * FROM jobs").fetchall()
+    rows = sqlite3.connect(ledger).execute("SELECT * FROM ledger").fetchall()
     texts.append(repr(rows))
     assert all(CANARY not in text for text in texts)
     if rows:

@@ -7,6 +7,7 @@ routing, normalisation or polling is written twice.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 
     from .config import Config
     from .ledger import Ledger
+    from .lifecycle import Done, Lifecycle
     from .routing import CandidateCheck, Router
 
 DEFAULT_DEADLINE_S = 20 * 60.0  # adapters' guidance: renders take minutes, cap the wait anyway
@@ -89,6 +91,7 @@ class ClientCore:
         self.deadline_s = deadline_s
         self._ledger = ledger
         self._router: Router | None = None
+        self._lifecycle: Lifecycle | None = None
         self._adapters: dict[str, VideoProvider] | None = None
         self._configured: dict[str, Credentials] = {}
 
@@ -127,6 +130,14 @@ class ClientCore:
             path = self.config.ledger_path() if self.config is not None else None
             self._ledger = Ledger(path)
         return self._ledger
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        if self._lifecycle is None:
+            from .lifecycle import Lifecycle
+
+            self._lifecycle = Lifecycle(self)
+        return self._lifecycle
 
     @property
     def router(self) -> Router:
@@ -214,31 +225,36 @@ class ClientCore:
 
     def single_steps(self, plan: Plan, target: Path | None,
                      request_id: str | None = None) -> Steps[VideoResult]:
+        """One model, no fallback: the same ledger machine as a route's candidate."""
         adapter = self.adapter(plan.provider)
         creds = self.creds_for(plan.provider)
         adapter.check_credentials(creds)
         for adjustment in plan.adjustments:
             emit_adjustment(self.pm, plan.provider, plan.model, adjustment)
-        job, written, content_type = yield from self.engine.run(
-            adapter, plan, creds, target, self.clock() + self.deadline_s,
-            on_accepted=lambda job: self.accepted(job, plan, request_id))
-        return self.finished(job, plan, target, written, content_type, ())
+        outcome = yield from self.lifecycle.attempt(
+            adapter, plan, creds, request_key=request_id or uuid.uuid4().hex[:12],
+            target=target, deadline=self.clock() + self.deadline_s)
+        if outcome.done is None:
+            assert outcome.error is not None
+            raise outcome.error
+        return self.finished(outcome.done, plan, target, ())
 
-    def accepted(self, job: Job, plan: Plan | None, request_id: str | None = None) -> None:
-        """Record an accepted job before polling, then tell observers."""
-        self.ledger.record(job, plan, request_key=request_id)
+    def job_accepted(self, job: Job, request_id: str | None = None) -> None:
+        """Observers hear of an accepted job after its ledger row is written."""
         emit_job_accepted(self.pm, job, request_id)
 
     def job_updated(self, job: Job) -> None:
         """Each poll's news goes to the ledger, so other readers (the gateway) see progress."""
-        self.ledger.update(job)
+        self.ledger.progressed(job)
         emit_job_updated(self.pm, job)
 
-    def finished(self, job: Job, plan: Plan | None, target: Path | None, written: int,
-                 content_type: str | None, attempts: tuple[Any, ...]) -> VideoResult:
-        result = VideoResult(job=job, path=target if written else None, bytes_written=written,
-                             content_type=content_type, plan=plan, attempts=attempts)
-        self.ledger.finish(job, result.path)
+    def finished(self, done: Done, plan: Plan | None, target: Path | None,
+                 attempts: tuple[Any, ...]) -> VideoResult:
+        fetched = done.fetched
+        path = target if fetched.bytes_written else None
+        result = VideoResult(job=done.job, path=path, bytes_written=fetched.bytes_written,
+                             content_type=fetched.content_type, plan=plan, attempts=attempts)
+        self.ledger.finished(done.key)
         emit_job_finished(self.pm, result)
         return result
 
@@ -250,26 +266,32 @@ class ClientCore:
         adapter = self.adapter(plan.provider)
         creds = self.creds_for(plan.provider)
         adapter.check_credentials(creds)
-        job = yield from self.engine.submit(adapter, plan, creds)
-        self.accepted(job, plan, request_id)
+        _, job = yield from self.lifecycle.submit(adapter, plan, creds, request_id)
         return job
 
     def resume_steps(self, job: Job | str, output: str | Path | None = None,
                      deadline_s: float | None = None) -> Steps[VideoResult]:
-        """Finish an accepted job (by ``Job`` or ledger id) without submitting anything."""
+        """Carry a ledger row (by ``Job``, ledger key or job id) to its end; never submits.
+        A succeeded job is downloaded only; an unanswered submit is looked up, not resent."""
+        from .errors import ConfigError as Missing
+        from .ledger import JobOwnedError
+
+        ledger = self.ledger
         if isinstance(job, str):
-            job = self.ledger.job(job)
-        plan = self.ledger.plan(job.provider, job.id)
-        adapter = self.adapter(job.provider)
-        creds = self.creds_for(job.provider, job.credential)
+            entry = ledger.find(job)
+        else:
+            try:
+                entry = ledger.find(job.id, job.provider)
+            except Missing:
+                with contextlib.suppress(JobOwnedError):  # another thread recorded it
+                    ledger.record(job)
+                entry = ledger.find(job.id, job.provider)
+        adapter = self.adapter(entry.provider)
+        creds = self.creds_for(entry.provider, entry.credential or None)
         target = Path(output) if output is not None else None
-        done = yield from self.engine.finish(adapter, job, creds, target,
-                                             self.clock() + (deadline_s or self.deadline_s))
-        written, content_type = 0, None
-        if target is not None:
-            written, content_type = yield from self.engine.download(adapter, done, creds,
-                                                                    target)
-        return self.finished(done, plan, target, written, content_type, ())
+        done = yield from self.lifecycle.proceed(
+            adapter, entry, creds, target, self.clock() + (deadline_s or self.deadline_s))
+        return self.finished(done, entry.plan, target, ())
 
     def check(self, request: VideoRequest | Mapping[str, Any],
               route: str | None = None) -> list[CandidateCheck]:

@@ -9,9 +9,9 @@ the generator, so retry and safety decisions live here, once, for both drivers.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import random
-import secrets
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -21,18 +21,32 @@ from typing import Any, TypeVar
 import httpx
 
 from .errors import (
+    AuthenticationError,
+    CapabilityError,
     ContentPolicyError,
+    InsufficientCreditsError,
+    InvalidRequestError,
     JobFailedError,
     JobTimeoutError,
+    ModelUnavailableError,
     ProviderError,
     ProviderUnavailableError,
     RateLimitError,
     SubmitUncertainError,
 )
+from .files import Sink as _Sink
+from .files import write_atomically
 from .models import Job, Plan
 from .provider import Credentials, VideoProvider
 
 T = TypeVar("T")
+# Transport failures that prove the request never left the machine (DNS and refused
+# connections are ConnectError; a pool timeout never got a connection to send on).
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError, httpx.PoolTimeout,
+              httpx.UnsupportedProtocol)
+# Typed refusals an adapter reads from a submit's answer: the provider made no job.
+REFUSALS = (AuthenticationError, CapabilityError, ContentPolicyError, InsufficientCreditsError,
+            InvalidRequestError, ModelUnavailableError, RateLimitError)
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,16 @@ class Downloaded:
     response: httpx.Response
     temp_path: Path | None = None
     bytes_written: int = 0
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A download in place: its size, media type and SHA-256 (hex)."""
+
+    bytes_written: int
+    content_type: str | None
+    sha256: str | None
 
 
 Step = httpx.Request | Sleep | Download
@@ -68,7 +92,8 @@ class PollPolicy:
     cap: float = 20.0
     jitter: float = 0.1
     transient_errors: int = 5  # consecutive poll failures tolerated before giving up
-    download_tries: int = 3
+    # A succeeded job's download is never replaced by a new job, so it is worth some tries.
+    download_tries: int = 4
     # Wait at least an adapter's documented ``poll_interval`` (Runway, Kling: 5 s); tests and
     # benchmarks against the simulator turn this off.
     provider_guidance: bool = True
@@ -93,7 +118,7 @@ class Engine:
         request = adapter.build_submit(plan, creds)
         try:
             response = yield request
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError) as exc:
+        except NEVER_SENT as exc:
             # The request never reached the provider: nothing was accepted.
             raise ProviderUnavailableError(f"could not reach {adapter.name}: {type(exc).__name__}",
                                            provider=adapter.name) from None
@@ -102,7 +127,19 @@ class Engine:
                 f"{adapter.name} did not answer the submit ({type(exc).__name__}); it may have "
                 "accepted the job, so it is not resubmitted blindly", provider=adapter.name,
             ) from None
-        job = adapter.parse_submit(response, plan)
+        try:
+            job = adapter.parse_submit(response, plan)
+        except REFUSALS:
+            raise
+        except (ProviderError, ValueError, KeyError, TypeError) as exc:
+            if not response.is_success:
+                raise
+            # A success we cannot read may still be a job the provider made (and bills).
+            raise SubmitUncertainError(
+                f"{adapter.name} answered the submit with HTTP {response.status_code} but no "
+                f"readable job ({type(exc).__name__}); it may have accepted the job, so it is "
+                "not resubmitted blindly", provider=adapter.name,
+                status=response.status_code) from None
         return job.model_copy(update={
             "provider": adapter.name, "model": plan.model, "backend": adapter.backend(creds),
             "credential": creds.name})
@@ -146,11 +183,12 @@ class Engine:
 
     # -- download ------------------------------------------------------------------------------
     def download(self, adapter: VideoProvider, job: Job, creds: Credentials, target: Path,
-                 variant: str = "video") -> Steps[tuple[int, str | None]]:
-        """Write the output to ``target`` atomically; returns (bytes, content type)."""
+                 variant: str = "video") -> Steps[Fetched]:
+        """Write the output to ``target`` atomically, retrying with backoff."""
         if job.output_inline is not None and variant == "video":
             write_atomically(target, job.output_inline)
-            return len(job.output_inline), "video/mp4"
+            return Fetched(len(job.output_inline), "video/mp4",
+                           hashlib.sha256(job.output_inline).hexdigest())
         tries = 0
         while True:
             tries += 1
@@ -166,31 +204,35 @@ class Engine:
                                                    provider=adapter.name)
                 stated = got.response.headers.get("content-length")
                 encoded = got.response.headers.get("content-encoding", "identity") != "identity"
-                if stated is not None and not encoded and int(stated) != got.bytes_written:
+                if (stated is not None and not encoded and stated.isdigit()
+                        and int(stated) != got.bytes_written):
                     got.temp_path.unlink(missing_ok=True)
                     raise ProviderUnavailableError(
                         f"download of job {job.id} ended after {got.bytes_written} of {stated} "
                         "bytes", provider=adapter.name)
                 os.replace(got.temp_path, target)
-                return got.bytes_written, got.response.headers.get("content-type")
+                return Fetched(got.bytes_written, got.response.headers.get("content-type"),
+                               got.sha256)
             except (httpx.TransportError, ProviderUnavailableError, RateLimitError) as exc:
                 if tries >= self.poll_policy.download_tries:
                     raise _as_provider_error(exc, adapter.name) from None
-                yield Sleep(getattr(exc, "retry_after", None) or self.poll_policy.first)
+                hinted = getattr(exc, "retry_after", None)
+                yield Sleep(hinted if hinted is not None
+                            else self.poll_policy.interval(tries - 1, self.rng))
 
     # -- the whole job -------------------------------------------------------------------------
     def run(self, adapter: VideoProvider, plan: Plan, creds: Credentials, target: Path | None,
             deadline: float | None = None,
-            on_accepted: Callable[[Job], None] | None = None) -> Steps[tuple[Job, int, str | None]]:
-        """Submit, wait and download one plan on one provider."""
+            on_accepted: Callable[[Job], None] | None = None) -> Steps[tuple[Job, Fetched]]:
+        """Submit, wait and download one plan on one provider (no ledger: see lifecycle)."""
         job = yield from self.submit(adapter, plan, creds)
         if on_accepted is not None:
             on_accepted(job)
         job = yield from self.finish(adapter, job, creds, target, deadline)
-        written, content_type = 0, None
+        fetched = Fetched(0, None, None)
         if target is not None:
-            written, content_type = yield from self.download(adapter, job, creds, target)
-        return job, written, content_type
+            fetched = yield from self.download(adapter, job, creds, target)
+        return job, fetched
 
     def finish(self, adapter: VideoProvider, job: Job, creds: Credentials,
                target: Path | None, deadline: float | None) -> Steps[Job]:
@@ -217,48 +259,6 @@ def _as_provider_error(exc: BaseException, provider: str) -> ProviderError:
         return exc
     return ProviderUnavailableError(f"{provider} could not be reached: {type(exc).__name__}",
                                     provider=provider)
-
-
-def _temp_beside(target: Path) -> tuple[int, str]:
-    """A new hidden file in ``target``'s folder (same file system, so the rename is atomic).
-
-    Opened with mode 0o666 so the umask decides the final permissions, as for any file the
-    user writes (mkstemp's 0o600 would leave videos unreadable to everyone else).
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    name = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.part")
-    return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), name
-
-
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write ``data`` beside ``target`` and rename it into place; nothing partial remains."""
-    fd, name = _temp_beside(target)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(name, target)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-
-
-class _Sink:
-    """A temporary file beside the target that a driver streams a body into."""
-
-    def __init__(self, target: Path) -> None:
-        fd, name = _temp_beside(target)
-        self.path = Path(name)
-        self.handle = os.fdopen(fd, "wb")
-        self.written = 0
-
-    def write(self, chunk: bytes) -> None:
-        self.handle.write(chunk)
-        self.written += len(chunk)
-
-    def close(self, keep: bool) -> None:
-        self.handle.close()
-        if not keep:
-            self.path.unlink(missing_ok=True)
 
 
 # --- the two drivers -------------------------------------------------------------------------
@@ -347,7 +347,7 @@ def _download_sync(client: httpx.Client, step: Download) -> Downloaded:
                 sink.close(keep=False)
                 raise
             sink.close(keep=True)
-            return Downloaded(response, sink.path, sink.written)
+            return Downloaded(response, sink.path, sink.written, sink.digest.hexdigest())
     raise httpx.TooManyRedirects("download redirected too often", request=request)
 
 
@@ -370,5 +370,5 @@ async def _download_async(client: httpx.AsyncClient, step: Download) -> Download
                 sink.close(keep=False)
                 raise
             sink.close(keep=True)
-            return Downloaded(response, sink.path, sink.written)
+            return Downloaded(response, sink.path, sink.written, sink.digest.hexdigest())
     raise httpx.TooManyRedirects("download redirected too often", request=request)

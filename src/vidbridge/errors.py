@@ -9,6 +9,7 @@ VidbridgeError
 │   ├── ModelUnavailableError    retired or unknown model
 │   ├── ProviderUnavailableError 5xx, timeout, network
 │   ├── SubmitUncertainError     the submit may have been accepted; never resubmit blindly
+│   ├── DownloadFailedError      succeeded (paid), download kept failing; never replaced
 │   └── JobFailedError           accepted, then failed
 ├── JobTimeoutError              our deadline passed; the job id is kept for resuming
 └── AllCandidatesFailedError     .attempts
@@ -20,6 +21,7 @@ and our own words only, so a key can never travel inside an exception.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -145,6 +147,19 @@ class SubmitUncertainError(ProviderError):
     kind = "submit_uncertain"
 
 
+class DownloadFailedError(ProviderError):
+    """A job succeeded (and is paid for) but its download kept failing. The video exists:
+    ``vidbridge resume ID`` fetches it. A route never falls back after this error."""
+
+    kind = "download_failed"
+
+    def __init__(self, message: str, *, job: Job | None = None, ledger_key: str | None = None,
+                 **context: Any) -> None:
+        super().__init__(message, **context)
+        self.job = job
+        self.ledger_key = ledger_key
+
+
 class JobFailedError(ProviderError):
     """The provider accepted the job, then reported it failed."""
 
@@ -205,25 +220,36 @@ ErrorTable = Mapping[int | str, type[ProviderError]]
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or HTTP date)."""
+    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or HTTP date).
+
+    A value that is none of these (``soon``, ``nan``, an impossible date) is ignored: None,
+    so the caller's own backoff applies. Never raises.
+    """
     lowered = {key.lower(): value for key, value in headers.items()}
-    if (millis := lowered.get("retry-after-ms")) is not None:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
+    if (millis := _finite(lowered.get("retry-after-ms"))) is not None:
+        return max(0.0, millis / 1000)
     value = lowered.get("retry-after")
-    if value is None:
+    if value is None or not value.strip():
+        return None
+    if (seconds := _finite(value)) is not None:
+        return max(0.0, seconds)
+    import email.utils  # rare (HTTP-date form), and heavy to import up front
+
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - (time.time() if now is None else now))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _finite(text: str | None) -> float | None:
+    if text is None:
         return None
     try:
-        return max(0.0, float(value))
+        number = float(text)
     except ValueError:
-        import email.utils  # rare (HTTP-date form), and heavy to import up front
-
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        if parsed is None:
-            return None
-        return max(0.0, parsed.timestamp() - (time.time() if now is None else now))
+        return None
+    return number if math.isfinite(number) else None
 
 
 def response_json(response: httpx.Response) -> Any:

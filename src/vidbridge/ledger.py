@@ -1,17 +1,47 @@
-"""The job ledger: every job a provider accepted, saved before polling starts.
+"""The job ledger: one write-ahead state machine for every job vidbridge starts.
 
-It is what makes "never pay twice" survive a crash: ``resume`` reads the job back by id and
-finishes it instead of submitting again. A submit whose answer never came is saved as
-``maybe_accepted`` so a person (or a later lookup) can reconcile it. Standard-library SQLite.
+Each state is committed *before* the side effect that follows it, so a crash at any instant
+leaves a row saying what may have happened upstream. Router, single-model client, ``resume``,
+``jobs list`` / ``jobs reconcile``, the compat clients and the gateway's recovery all read
+and advance this one machine; none keeps its own notion of "may resubmit".
+
+=============== ============================================== ===================================
+state           written                                        next
+=============== ============================================== ===================================
+intent          before the submit leaves the machine: request   accepted | rejected | uncertain
+                key, candidate, plan, credential name, lookup
+                id, pid
+rejected        the submit was refused, or never left (connect  intent (a retry of the same
+                error, DNS, pool timeout): nothing upstream     candidate) - else terminal
+uncertain       sent, no answer, and no lookup proved a job     accepted (lookup, ``reconcile
+                                                                --adopt``) | abandoned
+accepted        the provider's job id (UNIQUE per provider:     succeeded | failed | cancelled |
+                no job is owned by two rows, across processes)  content_policy | timeout
+succeeded       the job is done upstream, before the download   downloaded (a failing download
+                                                                leaves it here: resume downloads)
+failed,         terminal upstream, with the error kind and      -
+cancelled,      message
+content_policy
+timeout         our deadline passed; the job may still run      accepted (``resume``)
+downloaded      the file is in place: path, bytes, sha256       finished
+finished        the result was handed back                      -
+abandoned       ``reconcile --abandon``: a person said so       -
+=============== ============================================== ===================================
+
+A row in ``intent`` whose process is gone is *uncertain* to every reader: it is looked up
+where the provider allows (by our own id, or by content if exactly one unowned job created
+after the intent matches), else left for ``vidbridge jobs reconcile``. Standard-library
+SQLite in WAL mode; each transition is one small UPDATE.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import secrets
 import sqlite3
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,22 +49,103 @@ from .errors import ConfigError
 from .models import Job, Plan
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
+CREATE TABLE IF NOT EXISTS ledger (
+    key TEXT PRIMARY KEY,           -- our id for one submit of one candidate
+    request_key TEXT NOT NULL,
     provider TEXT NOT NULL,
-    id TEXT NOT NULL,
-    state TEXT NOT NULL,            -- accepted | maybe_accepted | finished
-    status TEXT NOT NULL,
-    job TEXT NOT NULL,              -- Job as JSON (credential name only, never a secret)
+    model TEXT NOT NULL,
+    credential TEXT NOT NULL,
+    state TEXT NOT NULL,
+    job_id TEXT,                    -- the provider's id, once accepted
+    job TEXT,                       -- Job as JSON (credential name only, never a secret)
     plan TEXT,                      -- Plan as JSON, without image bytes
-    request_key TEXT,
-    output TEXT,
+    lookup_id TEXT,                 -- an id we chose that the provider can find the job by
+    error_kind TEXT,
+    error TEXT,
+    path TEXT,
+    bytes INTEGER,
+    sha256 TEXT,
+    source TEXT,                    -- how the job id became ours: answer | lookup | person
+    pid INTEGER,
+    host TEXT,
     created REAL NOT NULL,
     updated REAL NOT NULL,
-    PRIMARY KEY (id, provider)      -- id first: it also serves lookups by id alone
+    UNIQUE (provider, job_id)
 );
-CREATE INDEX IF NOT EXISTS jobs_by_request ON jobs (request_key);
+CREATE INDEX IF NOT EXISTS ledger_by_request ON ledger (request_key);
+CREATE INDEX IF NOT EXISTS ledger_by_job ON ledger (job_id);
+CREATE INDEX IF NOT EXISTS ledger_by_state ON ledger (state);
 """
 _IMAGE_FIELDS = {"image", "last_frame", "reference_images"}
+_COLUMNS = ("key", "request_key", "provider", "model", "credential", "state", "job_id", "job",
+            "plan", "lookup_id", "error_kind", "error", "path", "bytes", "sha256", "source", "pid",
+            "host",
+            "created", "updated")
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM ledger"
+_HOST = os.uname().nodename if hasattr(os, "uname") else ""
+
+FAILED_STATES = frozenset({"failed", "cancelled", "content_policy"})
+TERMINAL_STATES = FAILED_STATES | {"finished", "abandoned", "rejected"}
+# States whose job exists upstream and is ours: resume finishes it, nobody submits again.
+OWNED_STATES = frozenset({"accepted", "succeeded", "timeout", "downloaded"})
+UNANSWERED_STATES = frozenset({"intent", "uncertain"})
+# How a job status ends the machine.
+ENDING = {"succeeded": "succeeded", "failed": "failed", "cancelled": "cancelled"}
+
+
+class JobOwnedError(ConfigError):
+    """A provider job id is already owned by another ledger row (never adopt it twice)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the ledger, as read."""
+
+    key: str
+    request_key: str
+    provider: str
+    model: str
+    credential: str
+    state: str
+    job_id: str | None
+    job_json: str | None
+    plan_json: str | None
+    lookup_id: str | None
+    error_kind: str | None
+    error: str | None
+    path: str | None
+    bytes: int | None
+    sha256: str | None
+    source: str | None
+    pid: int | None
+    host: str | None
+    created: float
+    updated: float
+
+    @property
+    def job(self) -> Job | None:
+        return Job.model_validate_json(self.job_json) if self.job_json else None
+
+    @property
+    def plan(self) -> Plan | None:
+        return Plan.model_validate_json(self.plan_json) if self.plan_json else None
+
+    @property
+    def orphaned(self) -> bool:
+        """An intent whose process is gone: nobody will ever record its answer."""
+        if self.state != "intent" or self.pid is None:
+            return self.state == "intent"
+        if self.host != _HOST:
+            return True  # another machine's intent: we cannot tell; treat it as unanswered
+        if self.pid == os.getpid():
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
 
 
 def default_ledger_path() -> Path:
@@ -46,7 +157,7 @@ def default_ledger_path() -> Path:
 
 
 class Ledger:
-    """A small SQLite table of jobs, safe to share between threads of one process."""
+    """The state machine's table, safe to share between threads and processes."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         location = str(path) if path is not None else str(default_ledger_path())
@@ -55,9 +166,10 @@ class Ledger:
         self.path = location
         self._lock = threading.Lock()
         # The newest polled state of running jobs. Kept in memory, not written per poll:
-        # resume re-polls anyway, and a write per poll would dominate the router's cost.
+        # resume re-polls anyway, and a write per poll would dominate the cost.
         self._live: dict[tuple[str, str], Job] = {}
-        self._db = sqlite3.connect(location, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(location, check_same_thread=False, isolation_level=None,
+                                   timeout=30.0)
         if location != ":memory:":
             # WAL + NORMAL: a commit survives an application crash (what resume needs) without
             # an fsync per write; only a power cut can lose the newest rows.
@@ -65,90 +177,209 @@ class Ledger:
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
 
-    def _write(self, sql: str, *args: Any) -> None:
+    def _write(self, sql: str, *args: Any) -> int:
         with self._lock:
-            self._db.execute(sql, args)
+            return self._db.execute(sql, args).rowcount
 
-    def record(self, job: Job, plan: Plan | None, *, state: str = "accepted",
-               request_key: str | None = None) -> None:
-        """Save an accepted job (before any poll)."""
+    def _rows(self, where: str, *args: Any) -> list[Entry]:
+        with self._lock:
+            rows = self._db.execute(f"{_SELECT} {where}", args).fetchall()
+        return [Entry(*row) for row in rows]
+
+    # -- transitions (each one small UPDATE, written before the side effect it precedes) ---
+    def intent(self, request_key: str, plan: Plan, *, credential: str,
+               lookup_id: str | None = None, target: Path | None = None) -> str:
+        """Before a submit leaves: returns the new row's key. ``target`` is where the video
+        will be written (``jobs list`` looks there for stale part files)."""
+        key = "vb_" + secrets.token_hex(8)
         now = time.time()
-        plan_json = (plan.model_dump_json(exclude=_IMAGE_FIELDS) if plan is not None else None)
-        self._write(
-            "INSERT INTO jobs (provider, id, state, status, job, plan, request_key, created,"
-            " updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, id) DO UPDATE"
-            " SET state=excluded.state, status=excluded.status, job=excluded.job,"
-            " updated=excluded.updated",
-            job.provider, job.id, state, job.status, job.model_dump_json(), plan_json,
-            request_key, now, now)
+        plan_json = plan.model_dump_json(exclude=_IMAGE_FIELDS)
+        self._write("INSERT INTO ledger (key, request_key, provider, model, credential, state,"
+                    " plan, lookup_id, path, pid, host, created, updated) VALUES"
+                    " (?, ?, ?, ?, ?, 'intent', ?, ?, ?, ?, ?, ?, ?)",
+                    key, request_key, plan.provider, plan.model, credential, plan_json,
+                    lookup_id, str(target) if target is not None else None, os.getpid(),
+                    _HOST, now, now)
+        return key
 
-    def record_uncertain(self, provider: str, model: str, request_key: str,
-                         plan: Plan | None) -> None:
-        """Save a submit whose answer never came: it may exist (and be billed) upstream."""
-        job = Job(provider=provider, model=model, id=f"unknown:{request_key}", status="queued")
-        self.record(job, plan, state="maybe_accepted", request_key=request_key)
+    def record(self, job: Job, plan: Plan | None = None, request_key: str = "",
+               source: str = "person") -> str:
+        """A job accepted outside this ledger (a caller hands it over): a new accepted row."""
+        key = "vb_" + secrets.token_hex(8)
+        now = time.time()
+        plan_json = plan.model_dump_json(exclude=_IMAGE_FIELDS) if plan is not None else None
+        try:
+            self._write("INSERT INTO ledger (key, request_key, provider, model, credential,"
+                        " state, job_id, job, plan, source, created, updated) VALUES"
+                        " (?, ?, ?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?)",
+                        key, request_key, job.provider, job.model, job.credential, job.id,
+                        job.model_dump_json(), plan_json, source, now, now)
+        except sqlite3.IntegrityError:
+            raise JobOwnedError(f"{job.provider} job {job.id} already belongs to another "
+                                "ledger entry") from None
+        return key
 
-    def update(self, job: Job) -> None:
-        """Note a polled state (in memory; ``finish`` writes the terminal one)."""
+    def retry(self, key: str) -> None:
+        """Before the same candidate's submit is sent again after a refusal."""
+        self._set(key, "intent", error_kind=None, error=None, pid=os.getpid(), host=_HOST)
+
+    def rejected(self, key: str, kind: str, message: str = "") -> None:
+        """The submit was refused, or never left: nothing exists upstream."""
+        self._set(key, "rejected", error_kind=kind, error=message)
+
+    def uncertain(self, key: str, message: str) -> None:
+        """Sent, no answer, nothing proved: may exist (and be billed) upstream."""
+        self._set(key, "uncertain", error_kind="submit_uncertain", error=message)
+
+    def accepted(self, key: str, job: Job, source: str = "answer") -> None:
+        """The provider's job id, before any poll. ``source`` says how we know it is ours:
+        the submit's ``answer``, a ``lookup``, or a ``person`` (reconcile).
+
+        The UNIQUE (provider, job_id) constraint decides across processes: a job already
+        owned raises ``JobOwnedError`` - except that a submit's own answer outranks a lookup's
+        evidence, so the row that merely adopted it by lookup goes back to ``uncertain``.
+        """
+        fields = {"job_id": job.id, "job": job.model_dump_json(), "error_kind": None,
+                  "error": None, "source": source}
+        try:
+            self._set(key, "accepted", **fields)
+            return
+        except sqlite3.IntegrityError:
+            if source != "answer":
+                raise JobOwnedError(f"{job.provider} job {job.id} already belongs to another "
+                                    "ledger entry") from None
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "UPDATE ledger SET state='uncertain', job_id=NULL, job=NULL, source=NULL,"
+                    " error_kind='submit_uncertain', error=?, updated=? WHERE provider=? AND"
+                    " job_id=? AND source='lookup'",
+                    (f"adopted {job.id} by lookup, but that job was another submit's answer",
+                     time.time(), job.provider, job.id))
+                assigns = ", ".join(f"{name}=?" for name in fields)
+                self._db.execute(f"UPDATE ledger SET state='accepted', updated=?, {assigns} "
+                                 "WHERE key=?", (time.time(), *fields.values(), key))
+                self._db.execute("COMMIT")
+            except sqlite3.IntegrityError:
+                self._db.execute("ROLLBACK")
+                raise JobOwnedError(f"{job.provider} job {job.id} already belongs to another "
+                                    "ledger entry") from None
+
+    def progressed(self, job: Job) -> None:
+        """A poll's news (in memory only; the ending is written)."""
         with self._lock:
             self._live[(job.provider, job.id)] = job
 
-    def _current(self, job: Job) -> Job:
-        return self._live.get((job.provider, job.id), job)
-
-    def finish(self, job: Job, output: Path | None) -> None:
+    def ended(self, key: str, job: Job, state: str | None = None,
+              kind: str | None = None, message: str | None = None) -> None:
+        """The job ended upstream (or our deadline passed: ``state='timeout'``)."""
         with self._lock:
             self._live.pop((job.provider, job.id), None)
-        self._write("UPDATE jobs SET state='finished', status=?, job=?, output=?, updated=? "
-                    "WHERE provider=? AND id=?", job.status, job.model_dump_json(),
-                    str(output) if output else None, time.time(), job.provider, job.id)
+        state = state or ENDING[job.status]
+        self._set(key, state, job=job.model_dump_json(), error_kind=kind,
+                  error=message or job.error_message)
 
-    def job(self, job_id: str, provider: str | None = None) -> Job:
-        """A recorded job by id (and provider, when ids could clash)."""
-        sql, args = "SELECT job FROM jobs WHERE id=?", [job_id]
+    def downloaded(self, key: str, path: Path, size: int, sha256: str | None) -> None:
+        self._set(key, "downloaded", path=str(path), bytes=size, sha256=sha256)
+
+    def finished(self, key: str) -> None:
+        self._set(key, "finished")
+
+    def abandoned(self, key: str) -> None:
+        """A person decided the unanswered submit is not to be waited for."""
+        entry = self.get(key)
+        if entry.state not in UNANSWERED_STATES:
+            raise ConfigError(f"ledger entry {key} is {entry.state}; only an unanswered "
+                              "(intent or uncertain) submit can be abandoned")
+        self._set(key, "abandoned", error_kind="abandoned")
+
+    def adopt(self, key: str, job: Job, source: str = "lookup") -> None:
+        """Claim a job a lookup (or a ``person``) found for an unanswered submit."""
+        entry = self.get(key)
+        if entry.state not in UNANSWERED_STATES:
+            raise ConfigError(f"ledger entry {key} is {entry.state}; only an unanswered "
+                              "(intent or uncertain) submit can adopt a job")
+        self.accepted(key, job, source)
+
+    def _set(self, key: str, state: str, **fields: Any) -> None:
+        assigns = "".join(f", {name}=?" for name in fields)
+        self._write(f"UPDATE ledger SET state=?, updated=?{assigns} WHERE key=?",
+                    state, time.time(), *fields.values(), key)
+
+    # -- reading ---------------------------------------------------------------------------
+    def get(self, key: str) -> Entry:
+        rows = self._rows("WHERE key=?", key)
+        if not rows:
+            raise ConfigError(f"no job {key!r} in the ledger at {self.path}")
+        return rows[0]
+
+    def find(self, ident: str, provider: str | None = None) -> Entry:
+        """An entry by ledger key or provider job id (the newest if ids repeat)."""
+        if ident.startswith("vb_"):
+            with_key = self._rows("WHERE key=?", ident)
+            if with_key:
+                return with_key[0]
+        where, args = "WHERE job_id=?", [ident]
         if provider is not None:
-            sql, args = sql + " AND provider=?", [*args, provider]
-        with self._lock:
-            row = self._db.execute(sql, args).fetchone()
-        if row is None:
-            raise ConfigError(f"no job {job_id!r} in the ledger at {self.path}")
-        return self._current(Job.model_validate_json(row[0]))
+            where, args = where + " AND provider=?", [*args, provider]
+        rows = self._rows(where + " ORDER BY created DESC", *args)
+        if not rows:
+            raise ConfigError(f"no job {ident!r} in the ledger at {self.path}")
+        return rows[0]
 
-    def knows(self, provider: str, job_id: str) -> bool:
-        """Whether a job is already recorded (so a lookup must not adopt it again)."""
-        with self._lock:
-            row = self._db.execute("SELECT 1 FROM jobs WHERE provider=? AND id=?",
-                                   (provider, job_id)).fetchone()
-        return row is not None
+    def job(self, ident: str, provider: str | None = None) -> Job:
+        """A recorded job by ledger key or provider job id, with its newest polled state."""
+        entry = self.find(ident, provider)
+        job = self.live(entry)
+        if job is None:
+            raise ConfigError(f"ledger entry {entry.key} has no provider job ({entry.state}); "
+                              f"see `vidbridge jobs reconcile {entry.key}`")
+        return job
 
-    def plan(self, provider: str, job_id: str) -> Plan | None:
-        with self._lock:
-            row = self._db.execute("SELECT plan FROM jobs WHERE provider=? AND id=?",
-                                   (provider, job_id)).fetchone()
-        return Plan.model_validate_json(row[0]) if row and row[0] else None
+    def live(self, entry: Entry) -> Job | None:
+        """The entry's job with the newest polled state this process saw."""
+        if entry.job_id is not None and (job := self._live.get((entry.provider, entry.job_id))):
+            return job
+        return entry.job
+
+    def owner(self, provider: str, job_id: str) -> str | None:
+        """The key of the row owning a provider job, if any (a lookup must not adopt it)."""
+        rows = self._rows("WHERE provider=? AND job_id=?", provider, job_id)
+        return rows[0].key if rows else None
+
+    def entries(self, request_key: str) -> list[Entry]:
+        """Every row of one request, oldest first."""
+        return self._rows("WHERE request_key=? ORDER BY created", request_key)
 
     def by_request(self, request_key: str) -> list[tuple[str, Job]]:
-        """(state, job) of every job recorded for one request, oldest first."""
-        with self._lock:
-            rows = self._db.execute("SELECT state, job FROM jobs WHERE request_key=? "
-                                    "ORDER BY created", (request_key,)).fetchall()
-        return [(state, self._current(Job.model_validate_json(job))) for state, job in rows]
+        """(state, newest job) of every row of one request that has a job, oldest first."""
+        return [(entry.state, job) for entry in self.entries(request_key)
+                if (job := self.live(entry)) is not None]
+
+    def open(self) -> list[Entry]:
+        """Rows that need someone: jobs to finish, submits without an answer."""
+        states = sorted(OWNED_STATES | UNANSWERED_STATES)
+        marks = ", ".join("?" * len(states))
+        return self._rows(f"WHERE state IN ({marks}) ORDER BY created", *states)
 
     def pending(self) -> list[Job]:
-        """Accepted jobs not yet finished: what ``resume`` should pick up after a crash."""
-        with self._lock:
-            rows = self._db.execute("SELECT job FROM jobs WHERE state='accepted' "
-                                    "ORDER BY created").fetchall()
-        return [self._current(Job.model_validate_json(row[0])) for row in rows]
+        """Owned jobs not yet finished: what ``resume`` should pick up after a crash."""
+        return [job for entry in self.open() if entry.state in OWNED_STATES
+                and (job := self.live(entry)) is not None]
 
-    def uncertain(self) -> list[dict[str, Any]]:
-        """Submits that may have been accepted upstream, for reconciliation."""
-        with self._lock:
-            rows = self._db.execute("SELECT provider, job, request_key, created FROM jobs "
-                                    "WHERE state='maybe_accepted'").fetchall()
-        return [{"provider": p, "job": json.loads(j), "request_key": k, "created": c}
-                for p, j, k, c in rows]
+    def unanswered(self) -> list[Entry]:
+        """Uncertain submits, and intents whose process is gone."""
+        return [entry for entry in self.open()
+                if entry.state == "uncertain" or (entry.state == "intent" and entry.orphaned)]
+
+    def uncertain_rows(self) -> list[dict[str, Any]]:
+        """The unanswered submits as plain dicts (for ``--json`` and older callers)."""
+        return [{"key": e.key, "provider": e.provider, "model": e.model,
+                 "request_key": e.request_key, "state": e.state, "created": e.created,
+                 "error": e.error} for e in self.unanswered()]
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+

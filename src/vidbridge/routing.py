@@ -17,18 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
-from .engine import Sleep, Steps
+from .engine import Steps
 from .errors import (
     AllCandidatesFailedError,
     AuthenticationError,
     CapabilityError,
     ConfigError,
     JobFailedError,
-    JobTimeoutError,
     ProviderError,
-    SubmitUncertainError,
     VidbridgeError,
     error_kind,
 )
@@ -36,7 +32,6 @@ from .models import (
     Adjustment,
     Attempt,
     AttemptOutcome,
-    Job,
     Plan,
     Policy,
     VideoRequest,
@@ -47,7 +42,8 @@ from .plugins import emit_adjustment, emit_attempt_started, emit_fallback
 if TYPE_CHECKING:
     from .client import ClientCore
     from .config import RouteConfig
-    from .provider import Credentials, VideoProvider
+    from .lifecycle import Outcome
+    from .provider import VideoProvider
 
 
 @dataclass(frozen=True)
@@ -108,28 +104,6 @@ class _Candidate:
     model: str
     adapter: VideoProvider
     plan: Plan
-
-
-@dataclass
-class _Outcome:
-    """How one candidate ended: a result, or an error (with the job if one was accepted)."""
-
-    tries: int
-    error: BaseException | None = None
-    job: Job | None = None
-    result: VideoResult | None = None
-
-    def attempt(self, candidate: _Candidate, elapsed: float) -> Attempt:
-        outcome: AttemptOutcome = "succeeded"
-        reason, kind = "", None
-        if self.result is None:
-            outcome = "pending" if self.job is not None and not self.job.done else "failed"
-            reason, kind = str(self.error), error_kind(self.error) if self.error else None
-        return Attempt(provider=candidate.provider, model=candidate.model, outcome=outcome,
-                       reason=reason, error_kind=kind, adjustments=candidate.plan.adjustments,
-                       job_id=self.job.id if self.job else None, tries=self.tries,
-                       elapsed_s=round(elapsed, 3),
-                       estimated_cost_usd=candidate.plan.estimated_cost_usd)
 
 
 class Router:
@@ -198,12 +172,11 @@ class Router:
                                    self.core.adapter(check.provider), check.plan)
             started = self.core.clock()
             outcome = yield from self._try(candidate, route, target, deadline, request_id)
-            attempt = outcome.attempt(candidate, self.core.clock() - started)
+            attempt = _attempt(outcome, candidate, self.core.clock() - started)
             attempts.append(attempt)
-            if outcome.result is not None:
-                return self.core.finished(outcome.result.job, candidate.plan, target,
-                                          outcome.result.bytes_written,
-                                          outcome.result.content_type, tuple(attempts))
+            if outcome.done is not None:
+                return self.core.finished(outcome.done, candidate.plan, target,
+                                          tuple(attempts))
             error = last_error = outcome.error
             assert error is not None
             if attempt.outcome == "pending" or not self._falls_back(error, route):
@@ -217,64 +190,28 @@ class Router:
             attempts=attempts) from last_error
 
     def _try(self, candidate: _Candidate, route: RouteConfig, target: Path | None,
-             deadline: float, request_id: str) -> Steps[_Outcome]:
-        """One candidate: submit with retries, then finish the accepted job."""
-        core, adapter, plan = self.core, candidate.adapter, candidate.plan
-        creds = core.creds_for(candidate.provider)
-        emit_attempt_started(core.pm, candidate.provider, candidate.model, request_id)
-        for adjustment in plan.adjustments:
-            emit_adjustment(core.pm, candidate.provider, candidate.model, adjustment)
-        submitted = yield from self._submit(candidate, route, creds, deadline, request_id)
-        if submitted.job is None:
-            return submitted
-        job, tries = submitted.job, submitted.tries
-        core.accepted(job, plan, request_id)
-        try:
-            job = yield from core.engine.finish(adapter, job, creds, target, deadline)
-            written, content_type = 0, None
-            if target is not None:
-                written, content_type = yield from core.engine.download(adapter, job, creds,
-                                                                        target)
-        except JobFailedError as exc:
-            core.ledger.finish(exc.job or job, None)
-            self.breaker.success(candidate.provider)  # the provider worked; the job did not
-            return _Outcome(error=exc, tries=tries,
-                            job=exc.job or job.model_copy(update={"status": "failed"}))
-        except JobTimeoutError as exc:
-            return _Outcome(error=exc, tries=tries, job=exc.job or job)
-        except VidbridgeError as exc:
-            if getattr(exc, "retryable", False):
-                self.breaker.failure(candidate.provider)
-            # Accepted but not finished (poll or download failure): the job stays in the
-            # ledger for resume; never resubmitted.
-            failed = error_kind(exc) == "content_policy"
-            return _Outcome(error=exc, tries=tries,
-                            job=job.model_copy(update={"status": "failed"}) if failed else job)
-        self.breaker.success(candidate.provider)
-        return _Outcome(tries=tries, job=job, result=VideoResult(
-            job=job, path=target if written else None, bytes_written=written,
-            content_type=content_type, plan=plan))
+             deadline: float, request_id: str) -> Steps[Outcome]:
+        """One candidate through the ledger's machine: submit with retries (or carry on the
+        row this request already has), wait, download."""
+        core, provider = self.core, candidate.provider
+        creds = core.creds_for(provider)
+        emit_attempt_started(core.pm, provider, candidate.model, request_id)
+        for adjustment in candidate.plan.adjustments:
+            emit_adjustment(core.pm, provider, candidate.model, adjustment)
 
-    def _submit(self, candidate: _Candidate, route: RouteConfig, creds: Credentials,
-                deadline: float, request_id: str) -> Steps[_Outcome]:
-        """Submit, retrying refusals that may pass later; an outcome with a job is accepted."""
-        adapter, plan = candidate.adapter, candidate.plan
-        tries = 0
-        while True:
-            tries += 1
-            try:
-                job = yield from self.core.engine.submit(adapter, plan, creds)
-                return _Outcome(tries=tries, job=job)
-            except SubmitUncertainError as exc:
-                found = yield from self._look_up(adapter, plan, creds, request_id)
-                return _Outcome(tries=tries, job=found, error=None if found else exc)
-            except ProviderError as exc:
-                if exc.retryable:
-                    self.breaker.failure(candidate.provider)
-                wait = self._retry_wait(exc, tries, route, deadline)
-                if wait is None:
-                    return _Outcome(error=exc, tries=tries)
-                yield Sleep(wait)
+        def refused(error: ProviderError) -> None:
+            if error.retryable:
+                self.breaker.failure(provider)
+
+        outcome = yield from core.lifecycle.attempt(
+            candidate.adapter, candidate.plan, creds, request_key=request_id, target=target,
+            deadline=deadline, refused=refused,
+            retry_wait=lambda error, tries: self._retry_wait(error, tries, route, deadline))
+        if outcome.done is not None or isinstance(outcome.error, JobFailedError):
+            self.breaker.success(provider)  # the provider worked (even if the job did not)
+        elif outcome.job is not None and getattr(outcome.error, "retryable", False):
+            self.breaker.failure(provider)
+        return outcome
 
     def _retry_wait(self, error: ProviderError, tries: int, route: RouteConfig,
                     deadline: float) -> float | None:
@@ -288,29 +225,10 @@ class Router:
             return None
         return float(wait)
 
-    def _look_up(self, adapter: VideoProvider, plan: Plan, creds: Credentials,
-                 request_id: str) -> Steps[Job | None]:
-        """After a submit without an answer: find the job where the provider allows it."""
-        build = getattr(adapter, "build_lookup", None)
-        parse = getattr(adapter, "parse_lookup", None)
-        if build is None or parse is None or (request := build(plan, creds)) is None:
-            self.core.ledger.record_uncertain(adapter.name, plan.model, request_id, plan)
-            return None
-        try:
-            response = yield request
-            job: Job | None = parse(response, plan)
-        except (httpx.TransportError, ProviderError):
-            job = None
-        if job is None or self.core.ledger.knows(adapter.name, job.id):
-            # Nothing found, or only a job some earlier request already owns.
-            self.core.ledger.record_uncertain(adapter.name, plan.model, request_id, plan)
-            return None
-        return job.model_copy(update={"provider": adapter.name, "model": plan.model,
-                                      "backend": adapter.backend(creds),
-                                      "credential": creds.name})
-
     def _falls_back(self, error: BaseException, route: RouteConfig) -> bool:
         kind = error_kind(error)
+        if kind == "download_failed":
+            return False  # a paid job is never replaced
         if kind == "submit_uncertain":
             return route.on_uncertain == "continue"
         if kind == "job_failed":
@@ -336,6 +254,21 @@ class Router:
                           estimated_cost_usd=check.estimated_cost_usd)
         emit_fallback(self.core.pm, attempt, request_id)
         return attempt
+
+
+def _attempt(outcome: Outcome, candidate: _Candidate, elapsed: float) -> Attempt:
+    result: AttemptOutcome = "succeeded"
+    reason, kind = "", None
+    if outcome.done is None:
+        result = "pending" if outcome.pending else "failed"
+        reason = str(outcome.error)
+        kind = error_kind(outcome.error) if outcome.error else None
+    job = outcome.job
+    return Attempt(provider=candidate.provider, model=candidate.model, outcome=result,
+                   reason=reason, error_kind=kind, adjustments=candidate.plan.adjustments,
+                   job_id=job.id if job else None, tries=outcome.tries,
+                   elapsed_s=round(elapsed, 3),
+                   estimated_cost_usd=candidate.plan.estimated_cost_usd)
 
 
 def _ordered(checks: list[CandidateCheck], route: RouteConfig) -> list[CandidateCheck]:

@@ -438,7 +438,7 @@ def test_the_adapter_is_registered_and_meets_the_protocol() -> None:
 
 # --- lookup after a create whose answer was lost ----------------------------------------------
 
-def test_lookup_lists_newest_videos_and_adopts_only_an_exact_recent_match() -> None:
+def test_lookup_lists_newest_videos_and_returns_every_exact_recent_match() -> None:
     import vidbridge_sora
 
     adapter = vidbridge_sora.Sora()
@@ -461,8 +461,11 @@ def test_lookup_lists_newest_videos_and_adopts_only_an_exact_recent_match() -> N
         return httpx.Response(200, json={"object": "list", "data": list(videos),
                                          "has_more": False})
 
-    found = adapter.parse_lookup(page(video(id="video_other", prompt="a kite"), video()), plan)
-    assert found is not None and found.id == "video_match" and found.status == "running"
+    [found] = adapter.parse_lookup(page(video(id="video_other", prompt="a kite"), video()), plan)
+    assert found.id == "video_match" and found.status == "running"
+    # Two matches are both returned: the caller (lifecycle.look_up) adopts neither.
+    both = adapter.parse_lookup(page(video(), video(id="video_twin")), plan)
+    assert [job.id for job in both] == ["video_match", "video_twin"]
     for miss in (video(seconds="8"), video(size="720x1280"), video(model="sora-2-pro"),
                  video(created_at=1767300100 - 601)):
-        assert adapter.parse_lookup(page(miss), plan) is None
+        assert adapter.parse_lookup(page(miss), plan) == []

@@ -69,13 +69,14 @@ def test_lost_create_answer_is_found_not_paid_twice(provider: str, tmp_path: Pat
     (result, client), transport = run(provider, tmp_path)
     assert result.job.status == "succeeded" and (tmp_path / "v.mp4").exists()
     assert transport.creates == 1
-    assert client.core.ledger.uncertain() == []
+    assert client.core.ledger.unanswered() == []
 
 
-def test_without_a_lookup_the_submit_is_recorded_as_maybe_accepted(tmp_path: Path) -> None:
+def test_without_a_lookup_the_submit_is_recorded_as_uncertain(tmp_path: Path) -> None:
     with pytest.raises(SubmitUncertainError):
         run("sora", tmp_path, lookups=False)
     from vidbridge.ledger import Ledger
 
-    [row] = Ledger(tmp_path / "ledger.sqlite3").uncertain()
-    assert row["provider"] == "sora" and row["job"]["model"] == "sora-2"
+    [row] = Ledger(tmp_path / "ledger.sqlite3").unanswered()
+    assert (row.provider, row.model, row.state) == ("sora", "sora-2", "uncertain")
+    assert row.request_key and row.job_id is None

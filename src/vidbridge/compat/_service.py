@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from ..config import Config
     from ..models import Plan
 
+# Ledger states whose job the caller sees as queued / in progress.
+SHOWN_STATES = frozenset({"accepted", "succeeded", "timeout", "downloaded", "finished"})
 log = logging.getLogger("vidbridge.compat")
 
 DEFAULT_MODEL = "sora-2"  # what the official API assumes when `model` is left out
@@ -291,7 +293,7 @@ class VideoService:
         info = VidbridgeInfo.model_validate_json(record.info) if record.info else None
         if status in UNFINISHED:
             live = [job for state, job in self.core.ledger.by_request(record.id)
-                    if state in ("accepted", "finished")]
+                    if state in SHOWN_STATES]
             if live:
                 job = live[-1]
                 waiting = job.status == "queued" and len(live) == 1
@@ -405,28 +407,25 @@ class VideoService:
 
     # -- restart ---------------------------------------------------------------------------
     def recover(self) -> builtins.list[Work]:
-        """Work to restart after a crash, without ever submitting an accepted job again."""
+        """Work to restart after a crash. Every unfinished video re-runs its request under
+        its own id: the router reads the ledger's rows for that id and carries each forward
+        (polls an accepted job, downloads a succeeded one, looks an unanswered submit up and
+        fails the video as ``submit_uncertain`` if nothing proves it), submitting only where
+        nothing can exist upstream. No second notion of "may resubmit" lives here."""
         works = []
         for record in self.store.unfinished():
-            rows = self.core.ledger.by_request(record.id)
-            accepted = [job for state, job in rows if state == "accepted"]
-            done = [job for state, job in rows if state == "finished"
-                    and job.status == "succeeded"]
             output = self.output_path(record.id)
-            if accepted:  # a provider has it: poll that job, never a new submit
-                works.append(Work(record.id, output, record.target, job=accepted[-1]))
-            elif done and output.exists():  # finished just before the crash
-                self.succeeded(record.id, VideoResult(job=done[-1], path=output,
-                                                      bytes_written=output.stat().st_size))
-            elif done:
-                works.append(Work(record.id, output, record.target, job=done[-1]))
-            elif any(state == "maybe_accepted" for state, _ in rows):
-                self.failed(record.id, VidbridgeError(
-                    "the gateway stopped while a submit was unanswered: the provider may have "
-                    "accepted (and billed) it, so it is not sent again; see `vidbridge jobs` "
-                    "for the uncertain submit"))
-            else:  # no provider ever accepted it: running it again costs nothing twice
-                works.append(Work(record.id, output, record.target, self.request_of(record)))
+            done = [entry for entry in self.core.ledger.entries(record.id)
+                    if entry.state in ("downloaded", "finished") and entry.job_json
+                    and output.exists()]
+            if done:  # the file was in place just before the crash
+                job = self.core.ledger.live(done[-1])
+                assert job is not None
+                self.succeeded(record.id, VideoResult(job=job, path=output,
+                                                      bytes_written=output.stat().st_size,
+                                                      plan=done[-1].plan))
+                continue
+            works.append(Work(record.id, output, record.target, self.request_of(record)))
         return works
 
     def request_of(self, record: VideoRecord) -> VideoRequest:

@@ -1,0 +1,269 @@
+"""One candidate's job through the ledger's state machine, as engine steps.
+
+The router, the single-model client, ``resume`` and every recovery call these, so each state
+is written in one place, before its side effect (the table is in ``ledger.py``):
+
+- ``submit``: intent -> send -> accepted | rejected | uncertain (after a lookup).
+- ``look_up``: an unanswered submit -> accepted only with proof (our own id) or when exactly
+  one unowned job matches and was created after the intent; else nothing.
+- ``complete``: accepted -> succeeded | failed | content_policy | cancelled | timeout, then
+  downloaded. A failing download of a succeeded job is ``DownloadFailedError``: never replaced.
+- ``proceed``: carry an existing row forward (resume, a re-run of the same request) without
+  a new submit.
+- ``attempt``: the above for one candidate of one request, reusing a row it already has.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+
+from .engine import Fetched, Sleep, Steps, failure_of
+from .errors import (
+    ContentPolicyError,
+    DownloadFailedError,
+    JobFailedError,
+    JobTimeoutError,
+    ProviderError,
+    SubmitUncertainError,
+    VidbridgeError,
+    error_kind,
+)
+from .ledger import FAILED_STATES, UNANSWERED_STATES, Entry, JobOwnedError
+
+if TYPE_CHECKING:
+    from .client import ClientCore
+    from .models import Job, Plan
+    from .provider import Credentials, VideoProvider
+
+RetryWait = Callable[[ProviderError, int], "float | None"]
+
+
+@dataclass(frozen=True)
+class Done:
+    """A job that succeeded, with its download (empty when there was no target)."""
+
+    key: str
+    job: Job
+    fetched: Fetched
+
+
+@dataclass
+class Outcome:
+    """How one candidate ended: done, or an error (with the job if one exists upstream)."""
+
+    tries: int
+    key: str | None = None
+    error: BaseException | None = None
+    job: Job | None = None
+    done: Done | None = None
+
+    @property
+    def pending(self) -> bool:
+        """A job exists upstream that is ours and unfinished (or paid, not downloaded)."""
+        if isinstance(self.error, DownloadFailedError):
+            return True
+        return self.job is not None and not self.job.done
+
+
+class Lifecycle:
+    def __init__(self, core: ClientCore) -> None:
+        self.core = core
+
+    # -- one transition at a time ----------------------------------------------------------
+    def submit(self, adapter: VideoProvider, plan: Plan, creds: Credentials, request_key: str,
+               key: str | None = None, target: Path | None = None) -> Steps[tuple[str, Job]]:
+        """Write the intent, send, and record the answer. Errors carry ``ledger_key``."""
+        ledger = self.core.ledger
+        if key is None:
+            own_id = getattr(adapter, "lookup_id", None)
+            key = ledger.intent(request_key, plan, credential=creds.name, target=target,
+                                lookup_id=own_id(plan) if own_id is not None else None)
+        else:
+            ledger.retry(key)
+        try:
+            job = yield from self.core.engine.submit(adapter, plan, creds)
+        except SubmitUncertainError as exc:
+            found = yield from self.look_up(adapter, ledger.get(key), creds, plan)
+            if found is not None:
+                self.core.job_accepted(found, request_key)
+                return key, found
+            ledger.uncertain(key, str(exc))
+            exc.ledger_key = key  # type: ignore[attr-defined]
+            raise
+        except VidbridgeError as exc:
+            ledger.rejected(key, error_kind(exc), str(exc))
+            exc.ledger_key = key  # type: ignore[attr-defined]
+            raise
+        ledger.accepted(key, job)
+        self.core.job_accepted(job, request_key)
+        return key, job
+
+    def look_up(self, adapter: VideoProvider, entry: Entry, creds: Credentials,
+                plan: Plan | None = None) -> Steps[Job | None]:
+        """Find the job of an unanswered submit where the provider allows; adopt it only if
+        it is provably ours. None leaves the entry as it was."""
+        build = getattr(adapter, "build_lookup", None)
+        parse = getattr(adapter, "parse_lookup", None)
+        plan = plan or entry.plan
+        if build is None or parse is None or plan is None:
+            return None
+        request = build(entry.lookup_id or plan, creds)
+        if request is None:
+            return None
+        try:
+            found = parse((yield request), plan)
+        except (httpx.TransportError, ProviderError):
+            return None
+        matches = found if isinstance(found, list) else [found] if found is not None else []
+        ledger = self.core.ledger
+        unowned = [job for job in matches if ledger.owner(adapter.name, job.id) is None]
+        if len(unowned) != 1:
+            return None  # none, or two that could each be ours: a person decides
+        job: Job = unowned[0]
+        by_own_id = getattr(adapter, "lookup_by_own_id", False)
+        if not by_own_id and not _created_after(job, entry.created):
+            return None  # an older identical video is someone else's (or an earlier run's)
+        job = job.model_copy(update={"provider": adapter.name, "model": entry.model,
+                                     "backend": adapter.backend(creds),
+                                     "credential": creds.name})
+        try:
+            ledger.adopt(entry.key, job)
+        except JobOwnedError:
+            return None  # another process claimed it between our read and our write
+        return job
+
+    def complete(self, adapter: VideoProvider, key: str, job: Job, creds: Credentials,
+                 target: Path | None, deadline: float | None) -> Steps[Done]:
+        """Wait for an accepted job, record how it ended, download a success."""
+        ledger, engine = self.core.ledger, self.core.engine
+        try:
+            job = yield from engine.wait(adapter, job, creds, deadline)
+        except JobTimeoutError as exc:
+            ledger.ended(key, exc.job or job, "timeout", "timeout", str(exc))
+            raise
+        if job.status != "succeeded":
+            error = failure_of(job)
+            state = "content_policy" if isinstance(error, ContentPolicyError) else None
+            ledger.ended(key, job, state, error_kind(error), str(error))
+            raise error
+        ledger.ended(key, job)
+        fetched = Fetched(0, None, None)
+        if target is not None:
+            try:
+                fetched = yield from engine.download(adapter, job, creds, target)
+            except ProviderError as exc:
+                raise DownloadFailedError(
+                    f"{job.provider} job {job.id} succeeded, but its download failed ({exc}); "
+                    f"the video exists and is paid for: fetch it with `vidbridge resume {key}`"
+                    " (no new job is made)", job=job, ledger_key=key, provider=job.provider,
+                    status=exc.status, code=exc.code) from None
+            ledger.downloaded(key, target, fetched.bytes_written, fetched.sha256)
+        return Done(key, job, fetched)
+
+    def proceed(self, adapter: VideoProvider, entry: Entry, creds: Credentials,
+                target: Path | None, deadline: float | None) -> Steps[Done]:
+        """Carry an existing row forward; never submits."""
+        ledger = self.core.ledger
+        job = ledger.live(entry)
+        if entry.state in ("downloaded", "finished") and job is not None and entry.path and (
+                target is None or Path(entry.path) == target) and Path(entry.path).exists():
+            return Done(entry.key, job, Fetched(entry.bytes or 0, "video/mp4", entry.sha256))
+        if entry.state in UNANSWERED_STATES:
+            job = yield from self.look_up(adapter, entry, creds)
+            if job is None:
+                message = unanswered_message(entry)
+                ledger.uncertain(entry.key, message)
+                raise SubmitUncertainError(message, provider=entry.provider)
+            self.core.job_accepted(job, entry.request_key)
+        elif entry.state in FAILED_STATES or job is None:
+            raise recorded_failure(entry)
+        if job.status == "succeeded" and job.output_url is None and job.output_inline is None:
+            # An inline video (Vertex) is not stored in the ledger: one poll brings it back.
+            job = job.model_copy(update={"status": "running"})
+        return (yield from self.complete(adapter, entry.key, job, creds, target, deadline))
+
+    # -- one candidate of one request --------------------------------------------------------
+    def attempt(self, adapter: VideoProvider, plan: Plan, creds: Credentials, *,
+                request_key: str, target: Path | None, deadline: float | None,
+                retry_wait: RetryWait | None = None,
+                refused: Callable[[ProviderError], None] | None = None) -> Steps[Outcome]:
+        """Run one candidate to an ``Outcome``; a row this request already has for it is
+        carried forward instead of submitting again."""
+        previous = self.previous(request_key, plan.provider, plan.model)
+        if previous is not None and previous.state != "rejected":
+            if previous.state in FAILED_STATES | {"abandoned"}:
+                return Outcome(0, previous.key, recorded_failure(previous), previous.job)
+            try:
+                done = yield from self.proceed(adapter, previous, creds, target, deadline)
+            except VidbridgeError as exc:
+                return Outcome(0, previous.key, exc, _job_of(exc, self.core.ledger.live(
+                    self.core.ledger.get(previous.key))))
+            return Outcome(0, previous.key, job=done.job, done=done)
+        key, tries = previous.key if previous is not None else None, 0
+        while True:
+            tries += 1
+            try:
+                key, job = yield from self.submit(adapter, plan, creds, request_key, key, target)
+                break
+            except SubmitUncertainError as exc:
+                return Outcome(tries, getattr(exc, "ledger_key", key), exc)
+            except ProviderError as exc:
+                key = getattr(exc, "ledger_key", key)
+                if refused is not None:
+                    refused(exc)
+                wait = retry_wait(exc, tries) if retry_wait is not None else None
+                if wait is None:
+                    return Outcome(tries, key, exc)
+                yield Sleep(wait)
+        try:
+            done = yield from self.complete(adapter, key, job, creds, target, deadline)
+        except VidbridgeError as exc:
+            return Outcome(tries, key, exc, _job_of(exc, job))
+        return Outcome(tries, key, job=done.job, done=done)
+
+    def previous(self, request_key: str, provider: str, model: str) -> Entry | None:
+        """The newest row this request already has for one candidate."""
+        if not request_key:
+            return None
+        rows = [entry for entry in self.core.ledger.entries(request_key)
+                if entry.provider == provider and entry.model == model]
+        return rows[-1] if rows else None
+
+
+def _job_of(error: BaseException, job: Job | None) -> Job | None:
+    """The job an error leaves behind: failed for a failure, else as it last stood."""
+    found = getattr(error, "job", None) or job
+    if isinstance(error, JobFailedError | ContentPolicyError) and found is not None:
+        return found if found.done else found.model_copy(update={"status": "failed"})
+    return found
+
+
+def _created_after(job: Job, intent_created: float) -> bool:
+    """Whether the provider made ``job`` after our intent (whole seconds: providers round)."""
+    if job.created_at is None:
+        return False
+    return job.created_at.timestamp() >= math.floor(intent_created)
+
+
+def unanswered_message(entry: Entry) -> str:
+    return (f"{entry.provider}:{entry.model} submit {entry.key} (request {entry.request_key}) "
+            "got no answer and no lookup proved which job is ours: it may exist (and be "
+            "billed) upstream, so it is not sent again. Resolve it with `vidbridge jobs "
+            f"reconcile {entry.key} --adopt PROVIDER_JOB_ID` or `--abandon`")
+
+
+def recorded_failure(entry: Entry) -> VidbridgeError:
+    """The error a terminal row stands for, as if it had just happened."""
+    job = entry.job
+    if entry.state in FAILED_STATES and job is not None and job.done:
+        return failure_of(job)
+    if entry.state == "abandoned":
+        return SubmitUncertainError(f"submit {entry.key} was abandoned by reconcile",
+                                    provider=entry.provider)
+    return VidbridgeError(entry.error or f"ledger entry {entry.key} is {entry.state}")
