@@ -208,11 +208,11 @@ class Kling:
     # -- poll --------------------------------------------------------------------------------
     def build_poll(self, job: Job, creds: Credentials) -> httpx.Request:
         # Tasks are queried on the endpoint family that created them.
-        return httpx.Request("GET", f"{self.base_url(creds)}/v1/videos/{job.meta['family']}/"
+        return httpx.Request("GET", f"{self.base_url(creds)}/v1/videos/{_family(job)}/"
                              f"{job.id}", headers=self.headers(creds))
 
     def parse_job(self, response: httpx.Response, previous: Job) -> Job:
-        return self.job(self.data_or_raise(response), previous, previous.meta["family"])
+        return self.job(self.data_or_raise(response), previous, _family(previous))
 
     def job(self, data: dict[str, Any], previous: Job | None, kind: str) -> Job:
         """A Job from a task object (create, query and lookup answers share its shape)."""
@@ -299,6 +299,11 @@ def external_id(body: dict[str, Any], plan: Plan) -> str:
     canonical = json.dumps([body, plan.request_key, nonce], sort_keys=True,
                            separators=(",", ":"))
     return "vb-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def _family(job: Job) -> str:
+    # A job a person adopted by id alone has no family yet: text2video, the common one.
+    return job.meta.get("family") or "text2video"
 
 
 def from_ms(value: Any) -> datetime | None:

@@ -227,7 +227,7 @@ class Ledger:
         """The submit was refused, or never left: nothing exists upstream."""
         self._set(key, "rejected", error_kind=kind, error=message)
 
-    def uncertain(self, key: str, message: str) -> None:
+    def mark_uncertain(self, key: str, message: str) -> None:
         """Sent, no answer, nothing proved: may exist (and be billed) upstream."""
         self._set(key, "uncertain", error_kind="submit_uncertain", error=message)
 
@@ -373,11 +373,18 @@ class Ledger:
         return [entry for entry in self.open()
                 if entry.state == "uncertain" or (entry.state == "intent" and entry.orphaned)]
 
-    def uncertain_rows(self) -> list[dict[str, Any]]:
-        """The unanswered submits as plain dicts (for ``--json`` and older callers)."""
+    def uncertain(self) -> list[dict[str, Any]]:
+        """The unanswered submits as plain dicts (``jobs list --json``, the dashboard)."""
         return [{"key": e.key, "provider": e.provider, "model": e.model,
-                 "request_key": e.request_key, "state": e.state, "created": e.created,
-                 "error": e.error} for e in self.unanswered()]
+                 "job": {"model": e.model}, "request_key": e.request_key, "state": e.state,
+                 "created": e.created, "error": e.error} for e in self.unanswered()]
+
+    def paths(self, limit: int = 500) -> list[str]:
+        """The newest distinct target paths (``jobs list`` checks their folders)."""
+        with self._lock:
+            rows = self._db.execute("SELECT DISTINCT path FROM ledger WHERE path IS NOT NULL"
+                                    " ORDER BY updated DESC LIMIT ?", (limit,)).fetchall()
+        return [row[0] for row in rows]
 
     def close(self) -> None:
         with self._lock:

@@ -35,10 +35,11 @@ from .errors import (
     error_kind,
 )
 from .ledger import FAILED_STATES, UNANSWERED_STATES, Entry, JobOwnedError
+from .models import Job
 
 if TYPE_CHECKING:
     from .client import ClientCore
-    from .models import Job, Plan
+    from .models import Plan
     from .provider import Credentials, VideoProvider
 
 RetryWait = Callable[[ProviderError, int], "float | None"]
@@ -93,7 +94,7 @@ class Lifecycle:
             if found is not None:
                 self.core.job_accepted(found, request_key)
                 return key, found
-            ledger.uncertain(key, str(exc))
+            ledger.mark_uncertain(key, str(exc))
             exc.ledger_key = key  # type: ignore[attr-defined]
             raise
         except VidbridgeError as exc:
@@ -138,6 +139,17 @@ class Lifecycle:
             return None  # another process claimed it between our read and our write
         return job
 
+    def check_adoptable(self, adapter: VideoProvider, entry: Entry, creds: Credentials,
+                        job_id: str) -> Steps[Job]:
+        """The job a person names for an unanswered submit, polled once to prove it exists
+        (a typo must not be adopted). Raises the provider's error if it does not."""
+        job = Job(provider=entry.provider, model=entry.model, id=job_id, status="queued",
+                  backend=adapter.backend(creds), credential=creds.name)
+        response = yield adapter.build_poll(job, creds)
+        polled: Job = adapter.parse_job(response, job)
+        return polled.model_copy(update={"provider": entry.provider, "model": entry.model,
+                                         "credential": creds.name})
+
     def complete(self, adapter: VideoProvider, key: str, job: Job, creds: Credentials,
                  target: Path | None, deadline: float | None) -> Steps[Done]:
         """Wait for an accepted job, record how it ended, download a success."""
@@ -178,7 +190,7 @@ class Lifecycle:
             job = yield from self.look_up(adapter, entry, creds)
             if job is None:
                 message = unanswered_message(entry)
-                ledger.uncertain(entry.key, message)
+                ledger.mark_uncertain(entry.key, message)
                 raise SubmitUncertainError(message, provider=entry.provider)
             self.core.job_accepted(job, entry.request_key)
         elif entry.state in FAILED_STATES or job is None:

@@ -45,6 +45,9 @@ def generate(
     seed: Annotated[int | None, typer.Option()] = None,
     negative_prompt: Annotated[str | None, typer.Option()] = None,
     strict: Annotated[bool, typer.Option(help="refuse instead of adjusting")] = False,
+    request_id: Annotated[str | None, typer.Option(
+        help="key the ledger rows of this request: running the same id again (after a crash)"
+             " carries its jobs forward instead of paying for new ones")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Generate one video and write it to --out."""
@@ -54,7 +57,7 @@ def generate(
         if model is not None:
             check_model_name(client, model)
         result = client.generate(request, model=model, output=out,
-                                 policy="strict" if strict else None)
+                                 policy="strict" if strict else None, request_id=request_id)
     show_result(result)
 
 
@@ -95,7 +98,8 @@ def show_result(result: Any) -> None:
 @app.command()
 def resume(job_id: str, out: Annotated[Path, typer.Option("--out", "-o")] = Path(
         "out/video.mp4"), config: ConfigOption = None) -> None:
-    """Finish a job the ledger holds (after a crash or a submit-only run); never resubmits."""
+    """Finish a job the ledger holds (by ledger key or job id); never resubmits. A succeeded
+    job is downloaded only; a submit without an answer is looked up, never sent again."""
     with client_for(config) as client:
         result = client.resume(job_id, output=out)
     console().print(f"{result.job.provider} job {result.job.id}: {result.path}")
