@@ -24,12 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from .errors import ConfigError, VidbridgeError
+from .errors import ConfigError
 from .models import VideoRequest, VideoResult
 
 if TYPE_CHECKING:
     from .client import AsyncVideoClient
-    from .models import Job
 
 RESULTS = "results.jsonl"
 TARGET_FIELDS = ("route", "model")
@@ -207,26 +206,11 @@ async def _run_line(client: AsyncVideoClient, line: Line, out_dir: Path) -> dict
 
 async def _generate_once(client: AsyncVideoClient, line: Line, key: str,
                          target: Path) -> VideoResult:
-    """What the ledger says this line may still need: nothing, a poll, or one submit."""
-    rows = client.core.ledger.by_request(key)
-    finished = [job for state, job in rows if state == "finished"]
-    accepted = [job for state, job in rows if state == "accepted"]
-    if any(job.status == "succeeded" for job in finished) and target.exists():
-        job = next(job for job in reversed(finished) if job.status == "succeeded")
-        return VideoResult(job=job, path=target, bytes_written=target.stat().st_size,
-                           plan=client.core.ledger.plan(job.provider, job.id))
-    if accepted:  # a provider has it: poll that job by id, never submit again
-        return await client.resume(_latest(accepted), output=target)
-    if any(state == "maybe_accepted" for state, _ in rows):
-        raise VidbridgeError("an earlier run stopped while this line's submit was unanswered: "
-                             "the provider may have accepted (and billed) it, so it is not "
-                             "sent again; see `vidbridge jobs`")
+    """Run the line under its stable request key: the ledger's rows for that key decide
+    (a finished file is returned, an accepted job polled, an unanswered submit looked up,
+    never resent), so a re-run of the batch pays for nothing twice."""
     return await client.generate(line.request, model=line.target, output=target,
                                  request_id=key)
-
-
-def _latest(jobs: list[Job]) -> Job:
-    return jobs[-1]
 
 
 def _kind(exc: BaseException) -> str:
