@@ -86,7 +86,8 @@ def test_a_line_accepted_before_a_crash_is_polled_not_resubmitted(sim: str,
 
     job = asyncio.run(accept_only())
     with sqlite3.connect(cfg.ledger_path()) as db:  # key it as the crashed batch run did
-        db.execute("UPDATE ledger SET request_key=? WHERE job_id=?", (request_key(out, "x"), job.id))
+        db.execute("UPDATE ledger SET request_key=? WHERE job_id=?",
+                   (request_key(out, "x"), job.id))
     assert counter.count("POST", "/kling/") == 1
 
     async def rerun() -> Any:
