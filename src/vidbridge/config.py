@@ -107,6 +107,28 @@ class GatewayKeyConfig(_Section):
     routes: list[str] | None = None  # what this key may use; None: every route
 
 
+WebhookEvent = Literal["video.completed", "video.failed"]
+
+
+def _every_event() -> list[WebhookEvent]:
+    return ["video.completed", "video.failed"]
+
+
+class WebhookConfig(_Section):
+    """One ``[[gateway.webhooks]]`` endpoint: OpenAI-format events, Standard Webhooks signed."""
+
+    url: str
+    secret_env: str  # the variable holding the endpoint's whsec_... secret
+    events: list[WebhookEvent] = Field(default_factory=_every_event, min_length=1)
+    key: str | None = None  # only this gateway key's videos (default: every key's)
+
+    @model_validator(mode="after")
+    def _http_url(self) -> WebhookConfig:
+        if urlparse(self.url).scheme not in ("http", "https") or not urlparse(self.url).netloc:
+            raise ValueError(f"url {self.url!r} is not an http(s) URL")
+        return self
+
+
 class GatewayConfig(_Section):
     keys_env: str = "VIDBRIDGE_GATEWAY_KEYS"
     keys: dict[str, GatewayKeyConfig] = Field(default_factory=dict)  # named keys, budgets
@@ -117,6 +139,12 @@ class GatewayConfig(_Section):
     max_concurrent_per_key: int = Field(default=4, ge=1)
     retention_s: float = Field(default=3600.0, gt=0)  # finished videos stay downloadable
     route: str | None = None
+    webhooks: list[WebhookConfig] = Field(default_factory=list)
+    # The gateway's address as others reach it (https://videos.example.com): the base of
+    # signed download links and of the callback URLs given to providers that push.
+    public_url: str | None = None
+    link_secret_env: str = "VIDBRIDGE_LINK_SECRET"  # HMAC key of signed content links
+    link_ttl_s: float = Field(default=3600.0, gt=0)
 
 
 class CompatConfig(_Section):

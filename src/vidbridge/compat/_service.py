@@ -104,6 +104,8 @@ class VideoService:
         self.max_image_bytes = max_image_bytes
         self.retry_after_s = retry_after_s
         self.clock = clock
+        # Called with (video, owner) once a video is completed or failed (webhooks, links).
+        self.listeners: builtins.list[Callable[[Video, str], object]] = []
 
     # -- create ----------------------------------------------------------------------------
     def resolve(self, model: str | None) -> tuple[str, str]:
@@ -387,7 +389,9 @@ class VideoService:
         log.info("%s completed on %s:%s", video_id, result.job.provider, result.job.model)
         if self.admission is not None:
             self.admission.finished(video_id, result)
-        return self.retrieve(record.owner, video_id)
+        video = self.retrieve(record.owner, video_id)
+        self._notify(video, record.owner)
+        return video
 
     def failed(self, video_id: str, exc: BaseException) -> None:
         record = self.store.get(video_id)
@@ -404,6 +408,14 @@ class VideoService:
         log.warning("%s failed: %s (%s)", video_id, body["message"], body["code"])
         if self.admission is not None:
             self.admission.finished(video_id, None, exc)
+        self._notify(self.retrieve(record.owner, video_id), record.owner)
+
+    def _notify(self, video: Video, owner: str) -> None:
+        for listener in self.listeners:
+            try:
+                listener(video, owner)
+            except Exception:  # a listener's bug must never cost the video its result
+                log.exception("a listener of %s failed", video.id)
 
     # -- restart ---------------------------------------------------------------------------
     def recover(self) -> builtins.list[Work]:

@@ -104,6 +104,20 @@ def _service(core: Any, config: Config | None, database: str | Path | None,
                         retention_s=retention_s)
 
 
+def _webhooks(service: VideoService, config: Config | None,
+              options: dict[str, Any] | None) -> Any:
+    """``[[gateway.webhooks]]`` for in-process clients too: the same events, signed the same
+    way, sent from a background thread and recorded beside the videos."""
+    if config is None or not config.gateway.webhooks:
+        return None
+    from ..webhooks import BackgroundDispatcher, DeliveryLog, endpoints
+
+    sender = BackgroundDispatcher(endpoints(config.gateway.webhooks, os.environ),
+                                  DeliveryLog(service.store.path), **(options or {}))
+    service.listeners.append(lambda video, owner: sender.publish(video.id, video.status))
+    return sender
+
+
 # --- content and pages -----------------------------------------------------------------------
 
 class BinaryContent:
@@ -336,7 +350,8 @@ class OpenAI:
     def __init__(self, *, config: str | Path | Config | None = None,
                  client: VideoClient | None = None, database: str | Path | None = None,
                  output_dir: str | Path | None = None, retention_s: float | None = None,
-                 max_workers: int = 8, **_official_options: Any) -> None:
+                 max_workers: int = 8, webhook_options: dict[str, Any] | None = None,
+                 **_official_options: Any) -> None:
         from ..client import VideoClient
 
         self._owns_client = client is None
@@ -345,12 +360,15 @@ class OpenAI:
         self.client = client
         self._service = _service(client.core, client.core.config, database, output_dir,
                                  retention_s)
+        self.webhooks = _webhooks(self._service, client.core.config, webhook_options)
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="vidbridge-video")
         self.videos = Videos(client, self._service, self._executor)
 
     def close(self) -> None:
         """Stop taking work; videos already running finish in their threads."""
         self._executor.shutdown(wait=False)
+        if self.webhooks is not None:
+            self.webhooks.close()
         if self._owns_client:
             self.client.close()
 
@@ -463,6 +481,7 @@ class AsyncOpenAI:
     def __init__(self, *, config: str | Path | Config | None = None,
                  client: AsyncVideoClient | None = None, database: str | Path | None = None,
                  output_dir: str | Path | None = None, retention_s: float | None = None,
+                 webhook_options: dict[str, Any] | None = None,
                  **_official_options: Any) -> None:
         from ..client import AsyncVideoClient
 
@@ -472,6 +491,7 @@ class AsyncOpenAI:
         self.client = client
         self._service = _service(client.core, client.core.config, database, output_dir,
                                  retention_s)
+        self.webhooks = _webhooks(self._service, client.core.config, webhook_options)
         self._tasks: set[asyncio.Task[None]] = set()
         self.videos = AsyncVideos(client, self._service, self._tasks)
 
@@ -481,6 +501,8 @@ class AsyncOpenAI:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.webhooks is not None:
+            await asyncio.to_thread(self.webhooks.close)
         if self._owns_client:
             await self.client.aclose()
 

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
@@ -32,7 +33,7 @@ from ..compat._store import VideoStore
 from ..compat.openai import AsyncVideos
 from ..config import Config
 from ..ledger import default_ledger_path
-from . import redact
+from . import redact, webhooks
 from .auth import GatewayKeys
 from .limits import BodyLimit
 from .ops import Ops
@@ -47,7 +48,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
                insecure_no_auth: bool = False, keys: list[str] | None = None,
                database: str | Path | None = None, output_dir: str | Path | None = None,
                retention_s: float | None = None, poll_after_ms: int = 1000,
-               environ: Mapping[str, str] | None = None) -> Starlette:
+               environ: Mapping[str, str] | None = None,
+               webhook_options: dict[str, Any] | None = None) -> Starlette:
     """Build the gateway.
 
     ``config``: a path, a loaded ``Config`` or None (``$VIDBRIDGE_CONFIG``). ``client``: an
@@ -56,6 +58,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     ``retention_s`` is how long finished videos stay downloadable (default an hour, as
     OpenAI's did); ``poll_after_ms`` is the ``openai-poll-after-ms`` hint sent while a video
     is being made (the SDK's ``poll`` sleeps that long between retrieves).
+    ``webhook_options`` go to the webhook ``Dispatcher`` (clock, sleep, http: tests).
     """
     from ..client import AsyncVideoClient
     from ..config import load_config
@@ -83,6 +86,13 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         retention_s=gateway.retention_s if retention_s is None else retention_s,
         admission=ops.budgets)
     ops.service = service
+    env = os.environ if environ is None else environ
+    def key_name(owner: str) -> str | None:  # [[gateway.webhooks]] key = a named key
+        policy = ops.budgets.by_owner.get(owner)
+        return policy.name if policy else None
+
+    dispatcher = webhooks.attach(gateway, service, store.path, env, key_name,
+                                 **(webhook_options or {}))
     tasks: set[asyncio.Task[None]] = set()
     videos = AsyncVideos(client, service, tasks, owner="")
     poll_header = {"openai-poll-after-ms": str(poll_after_ms)}
@@ -145,6 +155,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
             log.info("restarted %d unfinished video(s): %s", len(restarted),
                      ", ".join(restarted))
         sweeper = asyncio.create_task(_sweep(service))
+        if dispatcher is not None:
+            dispatcher.resume()
         try:
             yield
         finally:
@@ -153,6 +165,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
                 task.cancel()
             await asyncio.gather(sweeper, *tasks, return_exceptions=True)
             ops.close()
+            if dispatcher is not None:  # pending deliveries stay recorded: resumed next start
+                await dispatcher.aclose()
             if owns_client:
                 await client.aclose()
 
@@ -174,6 +188,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     app.state.service = service
     app.state.videos = videos
     app.state.ops = ops
+    app.state.webhooks = dispatcher
     return app
 
 
