@@ -283,9 +283,11 @@ class VideoService:
     def retrieve(self, owner: str, video_id: str) -> Video:
         return self.view(self._owned(owner, video_id))
 
-    def _owned(self, owner: str, video_id: str) -> VideoRecord:
+    def _owned(self, owner: str | None, video_id: str) -> VideoRecord:
+        """The record if ``owner`` may see it (None: a caller holding a signed link)."""
         record = self.store.get(video_id)
-        if record is None or record.owner != owner:  # another key's video does not exist
+        if record is None or owner is not None and record.owner != owner:
+            # another key's video does not exist
             raise e.video_not_found(video_id)
         return record
 
@@ -337,7 +339,8 @@ class VideoService:
             path.unlink(missing_ok=True)
         return VideoDeleteResponse(id=video_id)
 
-    def content(self, owner: str, video_id: str, variant: str | None = None) -> tuple[Path, str]:
+    def content(self, owner: str | None, video_id: str,
+                variant: str | None = None) -> tuple[Path, str]:
         """(file, media type) of a completed video's ``variant``; 404 before or after."""
         variant = variant or "video"
         if variant not in VARIANTS:

@@ -35,7 +35,8 @@ class VideoCreateError(_Object):
 
 
 class VidbridgeInfo(_Object):
-    """What vidbridge did for this video; never holds a key or a signed URL."""
+    """What vidbridge did for this video; never holds a key or a provider's signed URL
+    (``download_url`` is the gateway's own signed link, made per response)."""
 
     route: str | None = None
     provider: str | None = None
@@ -44,6 +45,9 @@ class VidbridgeInfo(_Object):
     attempts: list[dict[str, Any]] = Field(default_factory=list)
     estimated_cost_usd: float | None = None
     warnings: list[str] = Field(default_factory=list)
+    # A signed link to the content, usable without the gateway key until it expires
+    # (gateway only, with a link secret configured).
+    download_url: str | None = None
 
 
 class Video(_Object):

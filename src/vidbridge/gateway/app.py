@@ -30,10 +30,11 @@ from starlette.routing import Route
 from ..compat import _errors as e
 from ..compat._service import VideoService, default_output_dir
 from ..compat._store import VideoStore
+from ..compat._video import Video
 from ..compat.openai import AsyncVideos
 from ..config import Config
 from ..ledger import default_ledger_path
-from . import redact, webhooks
+from . import links, redact, webhooks
 from .auth import GatewayKeys
 from .limits import BodyLimit
 from .ops import Ops
@@ -87,15 +88,22 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         admission=ops.budgets)
     ops.service = service
     env = os.environ if environ is None else environ
+
     def key_name(owner: str) -> str | None:  # [[gateway.webhooks]] key = a named key
         policy = ops.budgets.by_owner.get(owner)
         return policy.name if policy else None
 
     dispatcher = webhooks.attach(gateway, service, store.path, env, key_name,
                                  **(webhook_options or {}))
+    signer = links.LinkSigner.from_config(gateway, env)
     tasks: set[asyncio.Task[None]] = set()
     videos = AsyncVideos(client, service, tasks, owner="")
     poll_header = {"openai-poll-after-ms": str(poll_after_ms)}
+
+    def wire(video: Video, request: Request) -> dict[str, Any]:
+        if signer is not None:
+            video = signer.decorate(video, gateway.public_url or str(request.base_url))
+        return video.to_wire()
 
     def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
@@ -111,12 +119,12 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
             prompt=cast(str, fields.get("prompt")), model=fields.get("model"),
             seconds=fields.get("seconds"), size=fields.get("size"),
             input_reference=fields.get("input_reference"))
-        return JSONResponse(video.to_wire())
+        return JSONResponse(wire(video, request))
 
     async def retrieve(request: Request, view: AsyncVideos) -> Response:
         video = await view.retrieve(request.path_params["video_id"])
         headers = poll_header if video.status in ("queued", "in_progress") else None
-        return JSONResponse(video.to_wire(), headers=headers)
+        return JSONResponse(wire(video, request), headers=headers)
 
     async def list_videos(request: Request, view: AsyncVideos) -> Response:
         query = request.query_params
@@ -127,7 +135,9 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         page = await view.list(after=query.get("after"),
                                limit=int(limit) if limit is not None else None,
                                order=query.get("order"))
-        return JSONResponse(page.to_dict())
+        body = page.to_dict()
+        body["data"] = [wire(video, request) for video in page.data]
+        return JSONResponse(body)
 
     async def delete(request: Request, view: AsyncVideos) -> Response:
         deleted = await view.delete(request.path_params["video_id"])
@@ -146,7 +156,16 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         body = await _json_body(request)
         video = await view.remix(request.path_params["video_id"],
                                  prompt=cast(str, body.get("prompt")))
-        return JSONResponse(video.to_wire())
+        return JSONResponse(wire(video, request))
+
+    async def signed_content(request: Request) -> Response:
+        """A signed link's download: no gateway key, the signature is the permission."""
+        video_id = request.path_params["video_id"]
+        if signer is None:
+            raise e.NotFoundError(f"Invalid URL (GET {request.url.path})")
+        variant = signer.check(video_id, request.query_params)
+        path, media_type = await asyncio.to_thread(service.content, None, video_id, variant)
+        return FileResponse(path, media_type=media_type)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -179,6 +198,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         Route("/v1/videos/{video_id}/remix", endpoint(remix), methods=["POST"]),
         Route("/v1/vidbridge/usage", usage, methods=["GET"]),
         *ops.routes(insecure=insecure_no_auth),
+        Route(links.PATH, signed_content, methods=["GET"]),
     ]
     app = Starlette(
         routes=routes, lifespan=lifespan,
