@@ -41,6 +41,12 @@ def job_updated(job: Job) -> None:
 
 
 @hookspec
+def retry_scheduled(provider: str, model: str, error: BaseException, wait_s: float,
+                    request_id: str) -> None:
+    """A submit was refused with a retryable error (429, 5xx); it is retried in ``wait_s``."""
+
+
+@hookspec
 def fallback(attempt: Attempt, request_id: str) -> None:
     """A candidate was skipped or failed and the route moves on to the next one."""
 

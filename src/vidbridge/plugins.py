@@ -96,6 +96,12 @@ def emit_job_updated(pm: pluggy.PluginManager, job: Job) -> None:
     pm.hook.job_updated(job=job)
 
 
+def emit_retry_scheduled(pm: pluggy.PluginManager, provider: str, model: str,
+                         error: BaseException, wait_s: float, request_id: str) -> None:
+    pm.hook.retry_scheduled(provider=provider, model=model, error=error, wait_s=wait_s,
+                            request_id=request_id)
+
+
 def emit_fallback(pm: pluggy.PluginManager, attempt: Attempt, request_id: str) -> None:
     pm.hook.fallback(attempt=attempt, request_id=request_id)
 

@@ -37,7 +37,12 @@ from .models import (
     VideoRequest,
     VideoResult,
 )
-from .plugins import emit_adjustment, emit_attempt_started, emit_fallback
+from .plugins import (
+    emit_adjustment,
+    emit_attempt_started,
+    emit_fallback,
+    emit_retry_scheduled,
+)
 
 if TYPE_CHECKING:
     from .client import ClientCore
@@ -203,10 +208,16 @@ class Router:
             if error.retryable:
                 self.breaker.failure(provider)
 
+        def retry_wait(error: ProviderError, tries: int) -> float | None:
+            wait = self._retry_wait(error, tries, route, deadline)
+            if wait is not None:  # observers (the CLI's progress) show the wait as it starts
+                emit_retry_scheduled(core.pm, provider, candidate.model, error, wait,
+                                     request_id)
+            return wait
+
         outcome = yield from core.lifecycle.attempt(
             candidate.adapter, candidate.plan, creds, request_key=request_id, target=target,
-            deadline=deadline, refused=refused,
-            retry_wait=lambda error, tries: self._retry_wait(error, tries, route, deadline))
+            deadline=deadline, refused=refused, retry_wait=retry_wait)
         if outcome.done is not None or isinstance(outcome.error, JobFailedError):
             self.breaker.success(provider)  # the provider worked (even if the job did not)
         elif outcome.job is not None and getattr(outcome.error, "retryable", False):

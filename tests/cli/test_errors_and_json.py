@@ -132,9 +132,10 @@ def test_strict_lists_the_candidates_once(runner: CliRunner, isolated: Path) -> 
     result = runner.invoke(app, ["generate", "a kite", "--duration", "12", "--model", "sora-2",
                                  "--strict", "-c", SIMULATOR, "-o", str(isolated / "v.mp4")])
     assert result.exit_code == 1
-    line = one_error_line(result)
-    assert line.count("veo:veo-3.1-generate-001 skipped") == 1
-    assert "allowed duration: 4, 6, 8" in line
+    assert result.stderr.count("veo:veo-3.1-generate-001 skipped") == 1
+    assert result.stderr.count("allowed duration: 4, 6, 8") == 1
+    assert result.stderr.splitlines()[-1] == \
+        "error: no candidate produced a video (4 tried; the reasons are above)"
 
 
 @pytest.mark.parametrize(("args", "expected"), [
@@ -177,3 +178,19 @@ def test_unseeded_simulators_never_share_job_ids() -> None:
 
     assert Store(None).uuid() != Store(None).uuid()
     assert Store(5).uuid() == Store(5).uuid()
+
+
+def test_models_fits_80_columns_with_every_id_whole(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["models"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    ids = [row["model"] for row in json.loads(runner.invoke(app, ["models", "--json"]).stdout)]
+    shown = {line.split()[0] for line in lines[1:] if line.strip()}
+    assert set(ids) == shown  # one line per model, its id never cut or wrapped
+    assert "…" not in result.stdout
+
+
+def test_models_wide_shows_sizes_and_lifecycle(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["models", "sora", "--wide"], env={"COLUMNS": "250"})
+    assert "retired since 2026-09-24" in result.stdout and "1280x720" in result.stdout

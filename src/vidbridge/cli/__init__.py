@@ -17,6 +17,7 @@ COMMANDS = (  # one per line: helpers adding commands at once merge without conf
     "catalog",
     "jobs",
     "migrate",
+    "doctor",
     "batch",
     "servers",
 )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from .app import app
-from .failures import CliError, did_you_mean
+from .failures import EXIT_INTERRUPTED, CliError, did_you_mean
 from .output import ConfigOption, JsonOption, client_for, console, emit, money
 
 if TYPE_CHECKING:
@@ -30,6 +33,10 @@ def build_request(prompt: str, duration: float | None = None, size: str | None =
         last_frame=ImageInput.from_path(last_frame) if last_frame else None)
 
 
+PollOption = Annotated[float | None, typer.Option(
+    "--poll-interval", help="seconds between status polls (default: the provider's pace)")]
+
+
 @app.command()
 def generate(
     prompt: str,
@@ -49,16 +56,58 @@ def generate(
         help="key the ledger rows of this request: running the same id again (after a crash)"
              " carries its jobs forward instead of paying for new ones")] = None,
     config: ConfigOption = None,
+    poll_interval: PollOption = None,
 ) -> None:
-    """Generate one video and write it to --out."""
+    """Generate one video and write it to --out, showing progress as it goes."""
     request = build_request(prompt, duration, size, aspect_ratio, resolution, audio, image,
                             last_frame, seed, negative_prompt)
-    with client_for(config) as client:
+    with watched(config, poll_interval) as (client, progress):
         if model is not None:
             check_model_name(client, model)
-        result = client.generate(request, model=model, output=out,
-                                 policy="strict" if strict else None, request_id=request_id)
+            if ":" in model:  # one model, no route: no attempt_started event will name it
+                progress.current = model
+        result = run_watched(client, progress, lambda: client.generate(
+            request, model=model, output=out, policy="strict" if strict else None,
+            request_id=request_id))
     show_result(result)
+
+
+@contextlib.contextmanager
+def watched(config: Path | None, poll_interval: float | None) -> Iterator[tuple[Any, Any]]:
+    """A client whose events drive a ``Progress`` display (on stderr, so stdout stays the
+    result), with its own plugin manager so nothing leaks into other clients."""
+    from ..engine import PollPolicy
+    from ..plugins import new_plugin_manager, register
+    from .progress import Progress
+
+    pm = new_plugin_manager()
+    progress = Progress(console(stderr=True))
+    register(progress, name="cli-progress", pm=pm)
+    options: dict[str, Any] = {"pm": pm}
+    if poll_interval is not None:
+        options["poll"] = PollPolicy(first=poll_interval, factor=1.0, cap=poll_interval,
+                                     provider_guidance=False)
+    with client_for(config, **options) as client:
+        yield client, progress
+
+
+def run_watched(client: Any, progress: Any, call: Callable[[], Any]) -> Any:
+    """Run ``call`` under the live display; Ctrl-C cancels the remote job or names it."""
+    from ..errors import AllCandidatesFailedError
+    from .progress import cancel_or_explain
+
+    try:
+        with progress:
+            return call()
+    except AllCandidatesFailedError as exc:
+        if not exc.attempts:
+            raise
+        # Each attempt and its reason was printed as it happened: say so, not all again.
+        raise CliError(f"no candidate produced a video ({len(exc.attempts)} tried; the "
+                       "reasons are above)") from exc
+    except KeyboardInterrupt:
+        print(cancel_or_explain(client, progress.job), file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def model_names(client: Any) -> list[str]:
@@ -86,23 +135,21 @@ def check_model_name(client: Any, name: str) -> None:
 
 
 def show_result(result: Any) -> None:
-    for change in result.adjustments:
-        console().print(f"adjusted {change.field}: {change.asked} → {change.given} "
-                        f"({change.reason})")
-    cost = result.estimated_cost_usd
-    console().print(f"[green]{result.job.provider}:{result.job.model}[/] job {result.job.id}: "
-                    f"{result.path} ({result.bytes_written} bytes)"
-                    + (f", estimated ${cost:.2f}" if cost is not None else ""))
+    from .progress import summary
+
+    for line in summary(result):
+        console().print(line, soft_wrap=True, markup=False, highlight=False)
 
 
 @app.command()
 def resume(job_id: str, out: Annotated[Path, typer.Option("--out", "-o")] = Path(
-        "out/video.mp4"), config: ConfigOption = None) -> None:
+        "out/video.mp4"), config: ConfigOption = None, poll_interval: PollOption = None,
+           ) -> None:
     """Finish a job the ledger holds (by ledger key or job id); never resubmits. A succeeded
     job is downloaded only; a submit without an answer is looked up, never sent again."""
-    with client_for(config) as client:
-        result = client.resume(job_id, output=out)
-    console().print(f"{result.job.provider} job {result.job.id}: {result.path}")
+    with watched(config, poll_interval) as (client, progress):
+        result = run_watched(client, progress, lambda: client.resume(job_id, output=out))
+    show_result(result)
 
 
 @app.command()

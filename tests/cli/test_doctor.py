@@ -1,0 +1,79 @@
+"""`vidbridge doctor`: config, credential names, route candidates, ledger, --online probes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vidbridge.cli import app
+
+SIMULATOR = Path(__file__).resolve().parents[2] / "examples" / "simulator.toml"
+
+
+@pytest.fixture(autouse=True)
+def private_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIDBRIDGE_LEDGER", str(tmp_path / "ledger.sqlite3"))
+    monkeypatch.delenv("VIDBRIDGE_CONFIG", raising=False)
+
+
+def doctor(*args: str) -> tuple[int, dict[str, object]]:
+    result = CliRunner().invoke(app, ["doctor", *args, "--json"])
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_a_valid_config_reports_each_candidate_state() -> None:
+    code, report = doctor("-c", str(SIMULATOR))
+    assert code == 0
+    assert report["config"] == {"path": str(SIMULATOR), "valid": True}
+    [default] = [r for r in report["routes"] if r["route"] == "default"]  # type: ignore[union-attr,index]
+    states = {c["model"]: c["state"] for c in default["candidates"]}
+    assert states["sora:sora-2"] == "retired" and states["runway:gen4.5"] == "live"
+    assert default["usable"] and default["aliases"] == ["sora-2"]
+    assert report["ledger"]["pending"] == [] and report["ledger"]["uncertain"] == []  # type: ignore[index]
+
+
+def test_credentials_are_named_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEMINI_API_KEY", "secret-value-never-printed")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    result = CliRunner().invoke(app, ["doctor"])
+    assert "secret-value-never-printed" not in result.output
+    assert "$GEMINI_API_KEY set" in result.output and "$OPENAI_API_KEY not set" in result.output
+
+
+def test_an_invalid_config_exits_1_naming_the_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[routes.default]\ncandidates = []\n')
+    code, report = doctor("-c", str(bad))
+    assert code == 1
+    assert report["config"]["valid"] is False  # type: ignore[index]
+    assert "at least one candidate" in report["config"]["error"]  # type: ignore[index]
+
+
+def test_a_route_of_retired_models_only_exits_1(tmp_path: Path) -> None:
+    config = tmp_path / "retired.toml"
+    config.write_text(SIMULATOR.read_text().replace(
+        'candidates = ["sora:sora-2", "veo:veo-3.1-generate-001", "runway:gen4.5", '
+        '"kling:kling-v2-6:pro"]', 'candidates = ["sora:sora-2"]'))
+    code, report = doctor("-c", str(config))
+    assert code == 1
+    [default] = [r for r in report["routes"] if r["route"] == "default"]  # type: ignore[union-attr,index]
+    assert not default["usable"]
+
+
+def test_online_probes_say_which_keys_the_provider_refuses(tmp_path: Path) -> None:
+    from vidbridge.simulator import SimulatorSettings, create_app, serve_in_thread
+
+    settings = SimulatorSettings(fast=True, seed=1, require_key={
+        "openai": "sim-openai-key", "vertex": "sim-vertex-token", "runway": "another-key",
+        "kling": "sim-kling-access-key"})
+    with serve_in_thread(create_app(settings)) as base:
+        config = tmp_path / "sim.toml"
+        config.write_text(SIMULATOR.read_text().replace("http://127.0.0.1:8750", base))
+        code, report = doctor("-c", str(config), "--online")
+    results = {row["provider"]: row["result"] for row in report["online"]}  # type: ignore[union-attr]
+    assert results["runway"] == "refused"
+    assert results["veo"] == "ok" and results["sora"] == "ok"
+    assert code == 0
