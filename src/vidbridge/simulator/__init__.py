@@ -1,6 +1,6 @@
 """A loopback stand-in for the video providers' APIs (OpenAI Videos, Gemini and Vertex Veo,
-Runway, Kling), faithful enough for their official SDKs, with real MP4 output and
-fault-injection scenarios.
+Gemini Omni on the Interactions API, Runway, Kling), faithful enough for their official SDKs,
+with real MP4 output and fault-injection scenarios.
 
 Independent of the adapters on purpose: it is written from ``shared/reference/`` and imports
 nothing else from vidbridge, so it can catch an adapter's misreading instead of echoing it.

@@ -11,6 +11,7 @@ from starlette.routing import Mount, Route
 from .common import Simulator
 from .gemini_api import GeminiVeo
 from .kling_api import KlingVideos
+from .omni_api import OmniInteractions
 from .openai_api import OpenAIVideos
 from .runway_api import RunwayTasks
 from .scenarios import SCENARIO_NAMES
@@ -31,8 +32,11 @@ def create_app(settings: SimulatorSettings | None = None) -> Starlette:
     app = Starlette(routes=[
         Route("/", index),
         Mount("/openai", routes=OpenAIVideos(sim).routes()),
-        Mount("/gemini", routes=GeminiVeo(sim).routes()),
-        Mount("/vertex", routes=VertexVeo(sim).routes()),
+        # Veo and Gemini Omni (Interactions API) share each Google backend's prefix.
+        Mount("/gemini", routes=[*GeminiVeo(sim).routes(),
+                                 *OmniInteractions(sim, "gemini").routes()]),
+        Mount("/vertex", routes=[*VertexVeo(sim).routes(),
+                                 *OmniInteractions(sim, "vertex").routes()]),
         Mount("/runway", routes=RunwayTasks(sim).routes()),
         Mount("/kling", routes=KlingVideos(sim).routes()),
     ])
