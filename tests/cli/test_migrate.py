@@ -82,7 +82,8 @@ def test_a_create_lists_candidates_with_adjustments_and_cost(project: Path) -> N
     _, sites = run_json("app/sdk_sync.py")
     twelve = sites[0]
     by_model = {c["model"]: c for c in twelve["candidates"]}
-    assert set(by_model) == {"sora:sora-2", "veo:veo-3.1-generate-001", "runway:gen4.5",
+    assert set(by_model) == {"sora:sora-2", "veo:veo-3.1-generate-001",
+                             "omni:gemini-omni-1.2-flash", "runway:gen4.5",
                              "kling:kling-v2-6:pro"}
     for candidate in by_model.values():
         assert set(candidate) >= {"model", "serves", "adjustments", "estimated_cost_usd",

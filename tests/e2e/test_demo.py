@@ -64,6 +64,6 @@ def test_example_configs_load() -> None:
     env = {"VERTEX_ACCESS_TOKEN": "t", "RUNWAYML_API_SECRET": "r", "KLING_ACCESS_KEY": "a",
            "KLING_SECRET_KEY": "s"}
     full = load_config(EXAMPLES / "vidbridge.toml", environ=env)
-    assert full.aliases["sora-2"] == "default" and full.providers["veo-gemini"].plugin == "veo"
+    assert full.aliases["sora-2"] == "default" and full.providers["omni"].required is False
     assert load_config(EXAMPLES / "simulator.toml", environ={}).routes["default"].candidates[0] \
         == "sora:sora-2"
