@@ -212,5 +212,9 @@ def render(report: dict[str, Any]) -> Any:
     for probe in report.get("online", []):
         mark = {"ok": marks[True], "skipped": "-"}.get(probe["result"], marks[False])
         lines.append(f"{mark} online {probe['provider']}: {probe['result']} ({probe['reason']})")
-    console()  # the console is built before Text objects are printed
-    return Group(*(Text.from_markup(line) for line in lines))
+    from rich.padding import Padding
+
+    # Indented lines keep their indent when they wrap; nothing is padded to the width.
+    return Group(*(Padding(Text.from_markup(line.lstrip()), (0, 0, 0, len(line) -
+                                                             len(line.lstrip())), expand=False)
+                   for line in lines))

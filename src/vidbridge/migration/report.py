@@ -44,7 +44,8 @@ def table(reports: list[dict[str, Any]]) -> Any:
         head.append(f"  {report['file']}:{report['line']}  ", style="bold")
         head.append(report["call"])
         parts.append(head)
-        parts += [Padding(Text(reason), (0, 0, 0, 4)) for reason in report["reasons"]]
+        parts += [Padding(Text(reason), (0, 0, 0, 4), expand=False)
+                  for reason in report["reasons"]]
     return Group(*parts)
 
 
