@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .app import app
-from .output import ConfigOption, JsonOption, config_path, console, emit
+from .output import ConfigOption, JsonOption, config_path, emit
 
 if TYPE_CHECKING:
     from ..client import ClientCore
