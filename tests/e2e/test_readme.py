@@ -4,9 +4,9 @@ Python blocks are executed in a folder whose ``vidbridge.toml`` is ``examples/si
 pointed at an in-process simulator; shell blocks run in bash there with ``.venv/bin`` first on
 PATH (servers are started, seen to listen, and stopped; ports become 0; ``generate`` and
 ``resume`` poll the local simulator every 20 ms instead of the providers' pace). ``toml``
-blocks must parse. ``text`` blocks are output pasted from a run and are not executed. A block preceded
-by ``<!-- not run: REASON -->`` is skipped, and so are the few shell lines in ``SKIP_LINES``;
-both lists are asserted, so a new skip is a visible decision.
+blocks must parse. ``text`` blocks are output pasted from a run and are not executed. A
+block preceded by ``<!-- not run: REASON -->`` is skipped, and so are the few shell lines
+in ``SKIP_LINES``; both lists are asserted, so a new skip is a visible decision.
 """
 
 from __future__ import annotations
