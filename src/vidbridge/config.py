@@ -129,7 +129,23 @@ class WebhookConfig(_Section):
         return self
 
 
+class QueueConfig(_Section):
+    """``[gateway.queues.<provider>]``: what the provider's account allows, shared by every
+    gateway worker on one database (DBOS enforces it across all of them)."""
+
+    max_concurrent: int | None = Field(default=None, ge=1)  # jobs in flight at once
+    rate_limit: int | None = Field(default=None, ge=1)  # starts per rate_period_s
+    rate_period_s: float = Field(default=60.0, gt=0)
+
+
 class GatewayConfig(_Section):
+    # With a database URL, jobs run as DBOS durable workflows: ``sqlite:///path`` for one
+    # worker, ``postgresql://...`` for any number of workers sharing one database (read from
+    # ``database_url_env`` when unset here, so the password stays out of the file).
+    database_url: str | None = None
+    database_url_env: str = "VIDBRIDGE_DATABASE_URL"
+    worker_timeout_s: float = Field(default=30.0, gt=0)  # silent this long: a worker is dead
+    queues: dict[str, QueueConfig] = Field(default_factory=dict)
     keys_env: str = "VIDBRIDGE_GATEWAY_KEYS"
     keys: dict[str, GatewayKeyConfig] = Field(default_factory=dict)  # named keys, budgets
     admin_keys_env: str = "VIDBRIDGE_ADMIN_KEYS"  # the dashboard's keys, never API keys

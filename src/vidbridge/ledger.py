@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import _sql
 from .errors import ConfigError
 from .models import Job, Plan
 
@@ -161,25 +162,23 @@ class Ledger:
 
     def __init__(self, path: str | Path | None = None) -> None:
         location = str(path) if path is not None else str(default_ledger_path())
-        if location != ":memory:":
-            Path(location).parent.mkdir(parents=True, exist_ok=True)
         self.path = location
         self._lock = threading.Lock()
         # The newest polled state of running jobs. Kept in memory, not written per poll:
         # resume re-polls anyway, and a write per poll would dominate the cost.
         self._live: dict[tuple[str, str], Job] = {}
-        self._db = sqlite3.connect(location, check_same_thread=False, isolation_level=None,
-                                   timeout=30.0)
+        # A path (SQLite, WAL) or a postgresql:// URL that several gateway workers share
+        # (``_sql`` translates; its errors are sqlite3's, so the handlers here serve both).
+        self._db = _sql.connect(location)
         if location != ":memory:":
             # WAL + NORMAL: a commit survives an application crash (what resume needs) without
             # an fsync per write; only a power cut can lose the newest rows.
-            self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
 
     def _write(self, sql: str, *args: Any) -> int:
         with self._lock:
-            return self._db.execute(sql, args).rowcount
+            return int(self._db.execute(sql, args).rowcount)
 
     def _rows(self, where: str, *args: Any) -> list[Entry]:
         with self._lock:

@@ -20,7 +20,6 @@ import asyncio
 import json
 import logging
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
+from . import _sql
 from .errors import ConfigError
 from .hookspecs import hookimpl
 
@@ -128,13 +128,9 @@ class DeliveryLog:
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         location = str(path)
-        if location != ":memory:":
-            Path(location).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(location, check_same_thread=False, isolation_level=None,
-                                   timeout=30)
-        if location != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
+        # A SQLite path, or the gateway workers' shared postgresql:// URL.
+        self._db = _sql.connect(location)
         self._db.executescript(SCHEMA)
 
     def add(self, delivery_id: str, url: str, event_type: str, video_id: str, payload: str,

@@ -9,11 +9,12 @@ digest of the gateway key, never the key.
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .. import _sql
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS videos (
@@ -77,13 +78,10 @@ class VideoStore:
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         location = str(path)
-        if location != ":memory:":
-            Path(location).parent.mkdir(parents=True, exist_ok=True)
         self.path = location
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(location, check_same_thread=False, isolation_level=None)
-        if location != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
+        # A path (SQLite, WAL) or a postgresql:// URL shared by several gateway workers.
+        self._db = _sql.connect(location)
         self._db.executescript(SCHEMA)
 
     def _rows(self, sql: str, *args: Any) -> list[VideoRecord]:

@@ -34,7 +34,7 @@ from ..compat._video import Video
 from ..compat.openai import AsyncVideos
 from ..config import Config
 from ..ledger import default_ledger_path
-from . import links, redact, webhooks
+from . import links, redact, webhooks, workers
 from .auth import GatewayKeys
 from .limits import BodyLimit
 from .ops import Ops
@@ -50,7 +50,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
                database: str | Path | None = None, output_dir: str | Path | None = None,
                retention_s: float | None = None, poll_after_ms: int = 1000,
                environ: Mapping[str, str] | None = None,
-               webhook_options: dict[str, Any] | None = None) -> Starlette:
+               webhook_options: dict[str, Any] | None = None, database_url: str | None = None,
+               durable: Mapping[str, Any] | None = None) -> Starlette:
     """Build the gateway.
 
     ``config``: a path, a loaded ``Config`` or None (``$VIDBRIDGE_CONFIG``). ``client``: an
@@ -60,6 +61,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     OpenAI's did); ``poll_after_ms`` is the ``openai-poll-after-ms`` hint sent while a video
     is being made (the SDK's ``poll`` sleeps that long between retrieves).
     ``webhook_options`` go to the webhook ``Dispatcher`` (clock, sleep, http: tests).
+    ``database_url`` overrides ``[gateway] database_url``: jobs then run as DBOS workflows
+    (``durable`` passes options to ``workers.DurableJobs``, e.g. tests' fast sleep).
     """
     from ..client import AsyncVideoClient
     from ..config import load_config
@@ -68,12 +71,14 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     redact.install()
     gateway = cfg.gateway
     owns_client = client is None
-    client = client or AsyncVideoClient(config=cfg)
+    url = workers.database_url(cfg, database_url, environ)  # None: jobs run in-process
+    client = client or AsyncVideoClient(config=cfg, **workers.client_options(url))
     ledger = client.core.ledger
     if ledger.path == ":memory:":
         log.warning("the job ledger is in memory: a restart cannot resume jobs in flight "
                     "(set `ledger` in the config)")
-    store = VideoStore(database or gateway.database or _beside(ledger.path))
+    store = VideoStore(database or workers.shared_tables(url) or gateway.database
+                       or _beside(ledger.path))
     ops = Ops(cfg, store, client, environ=environ)  # named keys, budgets, dashboard, metrics
     auth = (GatewayKeys(keys + ops.named_secrets, insecure=insecure_no_auth)
             if keys is not None
@@ -97,7 +102,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
                                  **(webhook_options or {}))
     signer = links.LinkSigner.from_config(gateway, env)
     tasks: set[asyncio.Task[None]] = set()
-    videos = AsyncVideos(client, service, tasks, owner="")
+    videos = (workers.durable_videos(cfg, client, service, tasks, url, durable or {})
+              if url else AsyncVideos(client, service, tasks, owner=""))
     poll_header = {"openai-poll-after-ms": str(poll_after_ms)}
 
     def wire(video: Video, request: Request) -> dict[str, Any]:
@@ -183,6 +189,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
             for task in list(tasks):  # they stay unfinished in the store: resumed next start
                 task.cancel()
             await asyncio.gather(sweeper, *tasks, return_exceptions=True)
+            if url:
+                await workers.close(videos)
             ops.close()
             if dispatcher is not None:  # pending deliveries stay recorded: resumed next start
                 await dispatcher.aclose()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -23,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import _sql
 from ..compat._errors import PermissionDeniedError, RateLimitError
 from ..errors import ConfigError
 
@@ -86,18 +86,15 @@ class UsageStore:
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         location = str(path)
-        if location != ":memory:":
-            Path(location).parent.mkdir(parents=True, exist_ok=True)
         self.path = location
         self.lock = threading.RLock()
-        self.db = sqlite3.connect(location, check_same_thread=False, isolation_level=None)
-        if location != ":memory:":
-            self.db.execute("PRAGMA journal_mode=WAL")
+        # A SQLite path, or the workers' shared postgresql:// URL (budgets span all workers).
+        self.db = _sql.connect(location)
         self.db.executescript(SCHEMA)
 
     def query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         with self.lock:
-            return self.db.execute(sql, args).fetchall()
+            return list(self.db.execute(sql, args).fetchall())
 
     def execute(self, sql: str, *args: Any) -> None:
         with self.lock:
