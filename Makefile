@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/import_time.py
 	$(PY) benchmarks/routing_overhead.py
 	$(PY) benchmarks/simulator_throughput.py
+	$(PY) benchmarks/simulator_media.py
 	$(PY) benchmarks/gateway_load.py
 
 clean:

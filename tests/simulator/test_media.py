@@ -48,3 +48,47 @@ def test_fallback_serves_when_av_is_missing(monkeypatch: pytest.MonkeyPatch) -> 
 def test_stills_are_webp_and_jpeg() -> None:
     assert media.make_still(320, 180, "webp")[8:12] == b"WEBP"
     assert media.make_still(320, 180, "jpeg")[:2] == b"\xff\xd8"
+
+
+def _frames_and_audio(data: bytes) -> tuple[list[object], list[float]]:
+    import array
+    import io
+
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        images = [frame.to_image() for frame in container.decode(video=0)]
+    samples: list[float] = []
+    with av.open(io.BytesIO(data)) as container:
+        for frame in container.decode(audio=0):
+            samples += array.array("f", bytes(frame.planes[0])[:frame.samples * 4])
+    return images, samples
+
+
+def test_clip_is_a_test_card_that_moves_and_hums() -> None:
+    from PIL import ImageChops
+
+    data = media.make_mp4(2, 640, 360, True, prompt="a red kite over a grey sea",
+                          label="vertex:veo-3.1-generate-001")
+    images, samples = _frames_and_audio(data)
+    first, last = images[0], images[-1]
+    # The colour bars are at the top of every frame.
+    assert first.getpixel((5, 5))[0] > 150 and first.getpixel((635, 5))[2] > 150
+    # The square moved along the track and the timecode changed: frames differ below.
+    moved = ImageChops.difference(first, last).crop((0, 300, 640, 360)).getbbox()
+    assert moved is not None
+    # Text was drawn: the card's middle is not flat.
+    extrema = first.convert("L").crop((0, 50, 640, 250)).getextrema()
+    assert extrema[1] - extrema[0] > 100
+    # A quiet tone, not silence: a 440 Hz sine well below full scale.
+    peak = max(abs(s) for s in samples)
+    assert 0.01 < peak < 0.2
+    crossings = sum(1 for a, b in zip(samples, samples[1:], strict=False) if a < 0 <= b)
+    assert crossings == pytest.approx(440 * len(samples) / media.SAMPLE_RATE, rel=0.05)
+
+
+def test_the_card_shows_its_own_prompt_and_caches_per_prompt() -> None:
+    one = media.make_mp4(1, 320, 240, False, prompt="a heron", label="openai:sora-2")
+    other = media.make_mp4(1, 320, 240, False, prompt="a lighthouse", label="openai:sora-2")
+    assert one != other
+    assert media.make_mp4(1, 320, 240, False, prompt="a heron", label="openai:sora-2") is one

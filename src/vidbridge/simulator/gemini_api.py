@@ -24,7 +24,7 @@ from .common import (
     simulator_error,
 )
 from .jobs import Job
-from .media import make_mp4_async
+from .media import job_clip
 from .scenarios import Spec
 from .veo import (
     RAI_REASON,
@@ -182,7 +182,7 @@ class GeminiVeo:
         fired = self._redirects.pop(request.query_params.get("token", ""), None)
         if job is None or fired is None:  # storage URLs are single-use in the simulator
             return Response(status_code=403)
-        data = await make_mp4_async(job.seconds, job.width, job.height, job.audio)
+        data = await job_clip(job)
         return media_response(self.sim.settings, data, "video/mp4", fired)
 
     def _job_of_file(self, file_id: str) -> Job | None:

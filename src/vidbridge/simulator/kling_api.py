@@ -32,7 +32,7 @@ from .common import (
     simulator_error,
 )
 from .jobs import Job
-from .media import make_mp4_async
+from .media import job_clip
 from .scenarios import Spec
 
 PROVIDER = "kling"
@@ -371,7 +371,7 @@ class KlingVideos:
         scoped = [("global", s) for s in self.sim.global_specs + self.sim.request_specs(request)]
         fired = self.sim.scenarios.firing(PROVIDER, "download",
                                           scoped + [(job.id, s) for s in job.specs])
-        data = await make_mp4_async(job.seconds, job.width, job.height, job.audio)
+        data = await job_clip(job)
         return media_response(self.sim.settings, data, "video/mp4", fired)
 
 

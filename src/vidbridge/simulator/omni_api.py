@@ -31,7 +31,7 @@ from .common import (
     simulator_error,
 )
 from .jobs import Job
-from .media import make_mp4_async
+from .media import job_clip
 from .scenarios import Spec
 
 RESOLUTIONS = {"360p": (640, 360), "720p": (1280, 720), "1080p": (1920, 1080),
@@ -213,7 +213,7 @@ class OmniInteractions:
             video = {"type": "video", "mime_type": "video/mp4",
                      "uri": f"{str(job.extra['gcs']).rstrip('/')}/{job.id}.mp4"}
         else:
-            data = await make_mp4_async(job.seconds, job.width, job.height, job.audio)
+            data = await job_clip(job)
             video = {"type": "video", "mime_type": "video/mp4",
                      "data": base64.b64encode(data).decode("ascii")}
         return {**head, "steps": [user, thought, {"type": "model_output", "content": [video]}],

@@ -23,7 +23,7 @@ from .common import (
     simulator_error,
 )
 from .jobs import Job
-from .media import make_mp4_async, make_still
+from .media import job_clip, make_still
 from .scenarios import Spec
 
 PROVIDER = "openai"
@@ -336,7 +336,7 @@ class OpenAIVideos:
             # Status and wording before completion are unverified; 404 is the likely one.
             return _error(404, f"Video with id '{video_id}' has no content available.")
         if variant == "video":
-            data = await make_mp4_async(job.seconds, job.width, job.height, job.audio)
+            data = await job_clip(job)
         else:
             data = make_still(job.width, job.height, "webp" if variant == "thumbnail" else "jpeg")
         return media_response(self.sim.settings, data, VARIANTS[variant], fired)

@@ -31,7 +31,7 @@ from .common import (
     simulator_error,
 )
 from .jobs import Job
-from .media import make_mp4_async
+from .media import job_clip
 from .scenarios import Spec
 
 PROVIDER = "runway"
@@ -279,7 +279,7 @@ class RunwayTasks:
         scoped = [("global", s) for s in self.sim.global_specs + self.sim.request_specs(request)]
         fired = self.sim.scenarios.firing(PROVIDER, "download",
                                           scoped + [(job.id, s) for s in job.specs])
-        data = await make_mp4_async(job.seconds, job.width, job.height, job.audio)
+        data = await job_clip(job)
         return media_response(self.sim.settings, data, "video/mp4", fired)
 
 

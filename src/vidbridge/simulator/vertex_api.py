@@ -26,7 +26,7 @@ from .common import (
     simulator_error,
 )
 from .jobs import Job
-from .media import make_mp4_async
+from .media import job_clip
 from .scenarios import Spec
 from .veo import (
     RAI_REASON,
@@ -195,8 +195,7 @@ class VertexVeo:
             return {"raiMediaFilteredCount": 0, "videos": [
                 {"gcsUri": f"{prefix}/{job.id}/sample_{index}.mp4", "mimeType": "video/mp4"}
                 for index in samples]}
-        data = base64.b64encode(await make_mp4_async(job.seconds, job.width, job.height,
-                                                    job.audio))
+        data = base64.b64encode(await job_clip(job))
         return {"videos": [{"bytesBase64Encoded": data.decode("ascii"), "mimeType": "video/mp4"}
                            for _ in samples]}
 
