@@ -91,7 +91,8 @@ class Omni:
     # -- submit ------------------------------------------------------------------------------
     def build_submit(self, plan: Plan, creds: Credentials) -> httpx.Request:
         backend = self.backend(creds)
-        served = SERVED_BY.get(plan.model, ())
+        # A config row (``like = ...``) sends its own id but is served like its base row.
+        served = SERVED_BY.get(plan.table_model, ())
         if backend not in served:
             raise errors.ModelUnavailableError(
                 f"omni: {plan.model} is served by {' and '.join(served) or 'no backend'}, "

@@ -94,8 +94,9 @@ class Veo:
         backend = self.backend(creds)
         if not backend:
             raise ConfigError(NO_BACKEND)
-        if backend not in SERVED_BY.get(plan.model, ()):
-            served = " and ".join(SERVED_BY.get(plan.model, ())) or "no backend"
+        # A config row (``like = ...``) sends its own id but is served like its base row.
+        if backend not in SERVED_BY.get(plan.table_model, ()):
+            served = " and ".join(SERVED_BY.get(plan.table_model, ())) or "no backend"
             raise errors.ModelUnavailableError(
                 f"veo: {plan.model} is served by {served}, not by the configured {backend} "
                 "backend", provider=self.name)

@@ -288,3 +288,13 @@ def test_the_sdk_check_catches_invented_fields_and_values() -> None:
     found = _unknown(invented, "request", frozenset())
     assert any("duration_seconds" in item for item in found)
     assert any("'1:1'" in item for item in found)
+
+
+def test_a_config_row_like_a_table_row_sends_its_own_id() -> None:
+    base = plan()
+    row = base.model_copy(update={"model": "gemini-omni-1.3-flash",
+                                  "base_model": "gemini-omni-1.2-flash"})
+    assert body_of(OMNI.build_submit(row, GEMINI))["model"] == "gemini-omni-1.3-flash"
+    unknown = base.model_copy(update={"model": "gemini-omni-9-flash"})
+    with pytest.raises(ModelUnavailableError, match="no backend"):
+        OMNI.build_submit(unknown, GEMINI)

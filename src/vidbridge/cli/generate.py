@@ -112,7 +112,7 @@ def run_watched(client: Any, progress: Any, call: Callable[[], Any]) -> Any:
 
 def model_names(client: Any) -> list[str]:
     """Every name ``--model`` takes: routes, aliases and ``provider:model`` of each adapter
-    (a config entry such as ``veo-gemini`` offers the models of the plugin it names)."""
+    (a config entry such as ``veo-vertex`` offers the models of the plugin it names)."""
     from ..plugins import providers
 
     config, adapters = client.core.config, providers(client.core.pm)
