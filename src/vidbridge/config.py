@@ -200,6 +200,10 @@ class Config(_Section):
         derived = self._models.get((provider, model))
         return derived.base if derived is not None else model
 
+    def added_model(self, provider: str, model: str) -> bool:
+        """Whether ``provider:model`` is a row of the config's [models] table."""
+        return (provider, model) in self._models
+
     def model_ids(self, provider: str, adapter: Any) -> list[str]:
         """Every model id of ``provider``: the adapter's, then the ones the config adds."""
         added = [model for (name, model) in self._models if name == provider
@@ -279,7 +283,8 @@ def is_loopback(url: str | None) -> bool:
 
 
 def load_config(path: str | Path | None = None, *, pm: Any = None,
-                environ: Mapping[str, str] | None = None, today: date | None = None) -> Config:
+                environ: Mapping[str, str] | None = None, today: date | None = None,
+                check_env: bool = True) -> Config:
     """Read, validate and cross-check a config file (``path``, else ``$VIDBRIDGE_CONFIG``)."""
     env = os.environ if environ is None else environ
     location = path or env.get("VIDBRIDGE_CONFIG")
@@ -293,17 +298,20 @@ def load_config(path: str | Path | None = None, *, pm: Any = None,
         raise ConfigError(f"config file {file} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-    return parse_config(raw, source=str(file), pm=pm, environ=env)
+    return parse_config(raw, source=str(file), pm=pm, environ=env, check_env=check_env)
 
 
 def parse_config(raw: Mapping[str, Any], *, source: str = "<config>", pm: Any = None,
-                 environ: Mapping[str, str] | None = None) -> Config:
-    """Validate a config mapping (as read from TOML) and check it against the adapters."""
+                 environ: Mapping[str, str] | None = None, check_env: bool = True) -> Config:
+    """Validate a config mapping (as read from TOML) and check it against the adapters.
+
+    ``check_env=False`` skips the credential checks (for listing what a config routes to on
+    a machine without its keys, e.g. ``vidbridge models -c``)."""
     try:
         config = Config.model_validate({**raw, "source": source})
     except ValidationError as exc:
         raise ConfigError(_explain(exc, source)) from None
-    _cross_check(config, pm, os.environ if environ is None else environ)
+    _cross_check(config, pm, os.environ if environ is None else environ, check_env)
     return config
 
 
@@ -318,7 +326,8 @@ def _explain(exc: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def _cross_check(config: Config, pm: Any, env: Mapping[str, str]) -> None:
+def _cross_check(config: Config, pm: Any, env: Mapping[str, str],
+                 check_env: bool = True) -> None:
     from .plugins import providers
 
     known = providers(pm)
@@ -328,6 +337,8 @@ def _cross_check(config: Config, pm: Any, env: Mapping[str, str]) -> None:
         if plugin not in known:
             raise ConfigError(f"{source}: providers.{key}: unknown plugin {plugin!r}; "
                               f"installed: {', '.join(known)}")
+        if not check_env:
+            continue
         missing = config.missing_env(key, env)
         if missing and entry.required:
             raise ConfigError(f"{source}: providers.{key}: environment variable "

@@ -115,8 +115,11 @@ def checks_table(checks: list[Any], title: str | None = None) -> Any:
     for check in checks:
         changes = "; ".join(f"{a.field} {a.asked}→{a.given}" for a in check.adjustments)
         cost = f"${check.estimated_cost_usd:.2f}" if check.estimated_cost_usd is not None else "-"
-        table.add_row(f"{check.provider}:{check.model}", "yes" if check.ok else "no",
-                      changes or check.reason or "as asked", cost)
+        said = changes or check.reason or "as asked"
+        for warning in check.warnings:  # a deprecated model serves, and the table says so
+            said += f"\nwarning: {warning}"
+        table.add_row(f"{check.provider}:{check.model}", "yes" if check.ok else "no", said,
+                      cost)
     return table
 
 

@@ -2,45 +2,87 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from .app import app, group
-from .output import JsonOption, emit
+from .output import ConfigOption, JsonOption, config_path, emit
 
 providers_app = group("providers", "Installed provider adapters.")
 
 
-def model_rows(provider: str | None) -> list[dict[str, Any]]:
-    from ..plugins import get_provider, providers
+def model_rows(provider: str | None, config: Any = None) -> list[dict[str, Any]]:
+    from ..model_report import model_rows as rows
+    from ..plugins import providers
 
-    chosen = [get_provider(provider)] if provider else list(providers().values())
-    rows = []
-    for adapter in chosen:
-        for name, caps in adapter.models.items():
-            inputs = [label for label, ok in (
-                ("text", caps.supports_text), ("image", caps.supports_image),
-                ("last frame", caps.supports_last_frame),
-                (f"{caps.max_reference_images} refs", caps.max_reference_images),
-                ("seed", caps.supports_seed)) if ok]
-            rows.append({
-                "model": f"{adapter.name}:{name}", "durations": list(caps.durations),
-                "sizes": list(caps.all_sizes), "resolutions": list(caps.resolutions),
-                "audio": caps.audio, "inputs": inputs,
-                "price": {"unit": caps.price.unit, "per_second": dict(caps.price.per_second)},
-                "status": caps.lifecycle.status(), "lifecycle": caps.lifecycle.describe()})
-    return rows
+    return rows(providers(), config, provider=provider)
+
+
+def _config(path: Path | None) -> Any:
+    """The config to list, loaded without its credentials (listing needs no keys)."""
+    from ..config import load_config
+
+    chosen = config_path(path)
+    return load_config(chosen, check_env=False) if chosen is not None else None
 
 
 @app.command()
 def models(provider: Annotated[str | None, typer.Argument()] = None,
            wide: Annotated[bool, typer.Option(
                "--wide", help="every column in full: sizes, inputs, lifecycle text")] = False,
+           config: ConfigOption = None,
+           stale: Annotated[bool, typer.Option(
+               "--stale", help="rows not verified in 90 days, and route candidates that are "
+               "deprecated or retired")] = False,
            as_json: JsonOption = False) -> None:
-    """List every model with its durations, sizes, audio, inputs, price and lifecycle."""
-    rows = model_rows(provider)
-    emit(rows, as_json, lambda: wide_table(rows) if wide else compact_table(rows))
+    """List every model with its durations, sizes, audio, inputs, price and lifecycle; with a
+    config (-c or $VIDBRIDGE_CONFIG), its [models] rows and each route's candidates too."""
+    from ..model_report import route_rows, stale_report
+    from ..plugins import providers
+
+    loaded = _config(config)
+    if stale:
+        report = stale_report(providers(), loaded)
+        emit(report, as_json, lambda: _stale_tables(report))
+        return
+    rows = model_rows(provider, loaded)
+    routes = route_rows(loaded, providers()) if loaded is not None else []
+
+    def tables() -> Any:
+        table = wide_table(rows) if wide else compact_table(rows)
+        if not routes:
+            return table
+        from rich.console import Group
+        from rich.table import Table
+
+        route_table = Table("route", "first live candidate", "candidates", "warning")
+        for route in routes:
+            route_table.add_row(route["route"], route["first_live"] or "-", "\n".join(
+                f"{c['candidate']}: {c['lifecycle']}" for c in route["candidates"]),
+                route["warning"] or "")
+        return Group(table, route_table)
+
+    emit({"models": rows, "routes": routes} if loaded is not None else rows, as_json, tables)
+
+
+def _stale_tables(report: dict[str, list[dict[str, Any]]]) -> Any:
+    from rich.console import Group
+    from rich.table import Table
+
+    rows = Table("model", "verified on", "days ago", "source",
+                 title="rows not verified in 90 days")
+    for row in report["stale_rows"]:
+        rows.add_row(row["model"], str(row["verified_on"] or "never"),
+                     str(row["verified_days_ago"] if row["verified_days_ago"] is not None
+                         else "-"), row["source"] or "unsourced")
+    candidates = Table("route", "candidate", "status", "date", "successor",
+                       title="route candidates deprecated or retired")
+    for row in report["route_candidates"]:
+        candidates.add_row(row["route"], row["candidate"], row["status"],
+                           str(row["date"] or "not published"), row["successor"] or "-")
+    return Group(rows, candidates)
 
 
 STATUS = {"available": "live", "deprecated": "deprecated", "retired": "retired"}

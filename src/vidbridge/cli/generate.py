@@ -119,7 +119,10 @@ def model_names(client: Any) -> list[str]:
     names = [*config.aliases, *config.routes] if config is not None else []
     entries = {name: config.plugin(name) for name in config.providers} if config else {}
     for entry, plugin in {**{name: name for name in adapters}, **entries}.items():
-        names += [f"{entry}:{model}" for model in getattr(adapters.get(plugin), "models", ())]
+        adapter = adapters.get(plugin)
+        ids = (config.model_ids(entry, adapter) if config is not None and adapter is not None
+               else getattr(adapter, "models", ()))
+        names += [f"{entry}:{model}" for model in ids]
     return names
 
 

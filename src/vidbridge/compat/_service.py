@@ -265,9 +265,8 @@ class VideoService:
                                     code="invalid_value")
         first = usable[0]
         assert first.plan is not None
-        info = _info(target, first.plan)
-        info.warnings.extend(first.warnings)
-        return first.plan, info
+        # _info carries the plan's warnings; the check's are the same ones (said once).
+        return first.plan, _info(target, first.plan)
 
     def _param_of(self, request: VideoRequest, checks: builtins.list[Any]) -> str | None:
         for check in checks:

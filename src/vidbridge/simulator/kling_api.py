@@ -1,6 +1,8 @@
-"""Kling classic video API (text2video, image2video, task queries), mounted at ``/kling``.
+"""Kling video API (text2video, image2video, omni-video, video-extend, task queries), mounted
+at ``/kling``.
 
-Written from shared/reference/kling.md. Every answer uses the ``{code, message,
+Written from shared/reference/kling.md and docs/reference/kling.md (the omni-video and
+video-extend bodies are checked in ``kling_omni``). Every answer uses the ``{code, message,
 request_id, data}`` envelope; the HTTP status mirrors the business code. Credentials are
 an HS256 JWT (``iss`` = access key, ``nbf``/``exp`` window, checked against wall time);
 its signature is checked only when the simulator has a Kling secret. With ``require_key``
@@ -32,11 +34,13 @@ from .common import (
     simulator_error,
 )
 from .jobs import Job
+from .kling_omni import check_extend, check_omni, valid_callback
 from .media import job_clip
 from .scenarios import Spec
 
 PROVIDER = "kling"
-FAMILIES = ("text2video", "image2video")
+CLASSIC = ("text2video", "image2video")
+FAMILIES = (*CLASSIC, "omni-video", "video-extend")
 TASK_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 ACCOUNT = "4821937705"
 
@@ -53,9 +57,13 @@ class KlingModel:
     tail_only: bool = False  # end frame alone allowed (pro)
     sound: bool = False  # sound "on" in pro mode
     durations: tuple[str, ...] = ("5", "10")
+    sound_std: bool = False  # sound "on" in std mode too (kling-v3)
+    sound_units_5s: tuple[float, float] | None = None  # units for 5 s with sound (std, pro)
+    square: tuple[int, int] | None = None  # 1:1 side in (std, pro) when not the short side
 
 
-BOTH = FAMILIES
+BOTH = CLASSIC
+V3_SECONDS = tuple(str(s) for s in range(3, 16))
 MODELS = {
     "kling-v1": KlingModel(BOTH, (720, 720), (1, 3.5), cfg_scale=True, tail="any"),
     "kling-v1-5": KlingModel(("image2video",), (720, 1080), (2, 3.5), cfg_scale=True,
@@ -67,6 +75,11 @@ MODELS = {
     "kling-v2-5-turbo": KlingModel(BOTH, (720, 1080), (1.5, 2.5)),
     # v2-6 resolutions are "assumed 720p/1080p" in the reference.
     "kling-v2-6": KlingModel(BOTH, (720, 1080), (1.5, 2.5), sound=True),
+    # kling-v3: 3-15 s, sound in both modes, std 0.6/0.9 and pro 0.8/1.2 units per second;
+    # frames as Runway gives them for the same model (1:1 is 960 / 1440 px).
+    "kling-v3": KlingModel(BOTH, (720, 1080), (3.0, 4.0), tail="any", sound=True,
+                           durations=V3_SECONDS, sound_std=True, sound_units_5s=(4.5, 6.0),
+                           square=(960, 1440)),
 }
 SOUND_UNITS_5S = 5.0  # kling-v2-6 pro with sound
 T2V_FRAMES = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
@@ -179,6 +192,12 @@ class KlingVideos:
         if not isinstance(body, dict):
             return self._error(400, 1200, "invalid request parameters: body is not a JSON "
                                "object")
+        if (problem := valid_callback(body)) is not None:
+            return self._error(400, 1201, problem)
+        if family == "omni-video":
+            return self._create_omni(request, body, prompt, fired)
+        if family == "video-extend":
+            return self._create_extend(request, body, prompt, fired)
         name = body.get("model_name") or "kling-v1"  # the documented default
         model = MODELS.get(name)
         if model is None or family not in model.families:
@@ -187,14 +206,10 @@ class KlingVideos:
         problem = self._validate(body, model, family)
         if problem is not None:
             return self._error(400, 1201, problem)
-        try:
-            fate, carried = self.sim.job_fate(PROVIDER, request, prompt)
-        except ValueError as error:
-            return simulator_error(SimulatorError(str(error)))
-        if "content_policy" in fate:
-            return self._error(400, 1301, "The content you submitted contains sensitive "
-                               "information")
-        return self._accept(body, name, model, family, fate, carried, fired)
+        fated = self._fated(request, prompt)
+        if isinstance(fated, Response):
+            return fated
+        return self._accept(body, name, model, family, *fated, fired)
 
     def _validate(self, body: dict[str, Any], model: KlingModel, family: str) -> str | None:
         duration = body.get("duration", "5")
@@ -230,7 +245,7 @@ class KlingVideos:
         sound = body.get("sound", "off")
         if sound not in ("on", "off"):
             return f"sound value '{sound}' is invalid, must be one of [on, off]"
-        if sound == "on" and not (model.sound and mode == "pro"):
+        if sound == "on" and not (model.sound and (mode == "pro" or model.sound_std)):
             return "sound 'on' requires kling-v2-6 or later in pro mode"
         external = body.get("external_task_id")
         if external is not None and any(job.extra.get("external_task_id") == external
@@ -266,28 +281,98 @@ class KlingVideos:
             across, down = T2V_FRAMES[body.get("aspect_ratio", "16:9")]
         else:  # output framing follows the input image (16:9 when it cannot be read)
             across, down = _image_size(body.get("image") or body.get("image_tail")) or (16, 9)
+        if across == down and model.square is not None:
+            short = model.square[mode == "pro"]
         width, height = _frame(across, down, short)
         audio = body.get("sound") == "on"
-        units = (SOUND_UNITS_5S if audio else model.units_5s[mode == "pro"]) * seconds / 5
+        if audio and model.sound_units_5s is not None:
+            rate = model.sound_units_5s[mode == "pro"]
+        else:
+            rate = SOUND_UNITS_5S if audio else model.units_5s[mode == "pro"]
+        return self._made(body, name, family, seconds, (width, height), audio,
+                          rate * seconds / 5, fate, carried, fired)
+
+    def _made(self, body: dict[str, Any], name: str, family: str, seconds: int,
+              frame: tuple[int, int], audio: bool, units: float | None, fate: set[str],
+              carried: tuple[Spec, ...], fired: list[Spec],
+              extra: dict[str, Any] | None = None) -> Response:
         settings = self.sim.settings
         now_ms = int(settings.wall_clock() * 1000)
         job = self.sim.store.add(Job(
             id=self.sim.store.alnum(22, TASK_ID_ALPHABET), provider=PROVIDER, model=name,
-            seconds=seconds, width=width, height=height, audio=audio, created=settings.now(),
-            created_wall=now_ms / 1000, prompt=body.get("prompt"), fate=fate_of(fate),
-            specs=carried,
+            seconds=seconds, width=frame[0], height=frame[1], audio=audio,
+            created=settings.now(), created_wall=now_ms / 1000, prompt=body.get("prompt"),
+            fate=fate_of(fate), specs=carried,
             extra={"family": family, "external_task_id": body.get("external_task_id"),
                    "units": units, "watermark": body.get("watermark_info"),
-                   "updated_ms": now_ms},
+                   "updated_ms": now_ms, **(extra or {})},
         ))
         data = {"task_id": job.id, "task_status": "submitted",
                 "task_info": self._task_info(job), "created_at": now_ms, "updated_at": now_ms}
         return _envelope(200, 0, "SUCCEED", self.sim.store.uuid(), data, fired=fired)
 
+    def _fated(self, request: Request, prompt: object) -> tuple[set[str], tuple[Spec, ...]] | \
+            Response:
+        try:
+            fate, carried = self.sim.job_fate(PROVIDER, request, prompt)
+        except ValueError as error:
+            return simulator_error(SimulatorError(str(error)))
+        if "content_policy" in fate:
+            return self._error(400, 1301, "The content you submitted contains sensitive "
+                               "information")
+        return fate, carried
+
+    def _create_omni(self, request: Request, body: dict[str, Any], prompt: object,
+                     fired: list[Spec]) -> Response:
+        problem, facts = check_omni(body, lambda v: _is_url(v) or _image_size(v) is not None)
+        if problem is not None:
+            code = facts.get("code", 1201)
+            return self._error(404 if code == 1203 else 400, code, problem)
+        fated = self._fated(request, prompt)
+        if isinstance(fated, Response):
+            return fated
+        across, down = (_image_size(facts["first"]) or (16, 9)) if facts["first"] else \
+            T2V_FRAMES[facts["aspect"]]
+        short = 1080 if facts["mode"] == "pro" else 720
+        if across == down:
+            short = 1440 if facts["mode"] == "pro" else 960
+        return self._made(body, facts["name"], "omni-video", facts["seconds"],
+                          _frame(across, down, short), facts["audio"], None, *fated, fired)
+
+    def _create_extend(self, request: Request, body: dict[str, Any], prompt: object,
+                       fired: list[Spec]) -> Response:
+        problem, facts = check_extend(body, self._video)
+        if problem is not None:
+            code = facts.get("code", 1201)
+            return self._error(404 if code == 1203 else 400, code, problem)
+        fated = self._fated(request, prompt)
+        if isinstance(fated, Response):
+            return fated
+        parent: Job = facts["parent"]
+        base = f"{request.url.scheme}://{request.url.netloc}/kling/bs2/upload-kling-api"
+        info = {"id": parent.extra["video_id"], "duration": f"{parent.seconds:.1f}",
+                "url": f"{base}/{ACCOUNT}/{parent.extra['family']}/{parent.id}"
+                       "-0_raw_video_1.mp4"}
+        units = parent.extra["units"]
+        return self._made(body, parent.model, "video-extend", facts["seconds"],
+                          (parent.width, parent.height), parent.audio,
+                          units * 5 / parent.seconds if units is not None else None, *fated,
+                          fired, extra={"parent_video": info})
+
+    def _video(self, video_id: str) -> Job | None:
+        """The finished task that made ``video_id`` (extension takes Kling's own videos)."""
+        for job in self.sim.store.all(PROVIDER):
+            if job.extra.get("video_id") == video_id and job.succeeds:
+                return job
+        return None
+
     @staticmethod
     def _task_info(job: Job) -> dict[str, Any]:
         external = job.extra["external_task_id"]
-        return {"external_task_id": external} if external is not None else {}
+        info: dict[str, Any] = {"external_task_id": external} if external is not None else {}
+        if "parent_video" in job.extra:
+            info["parent_video"] = job.extra["parent_video"]
+        return info
 
     def _task(self, job: Job, request: Request, advance: bool) -> dict[str, Any]:
         settings = self.sim.settings
@@ -320,7 +405,8 @@ class KlingVideos:
             if isinstance(watermark, dict) and watermark.get("enabled"):
                 video["watermark_url"] = (f"{base}/{ACCOUNT}/{family}/{job.id}-0_watermarked"
                                           "_video_1.mp4")
-            task["final_unit_deduction"] = f"{job.extra['units']:g}"
+            if job.extra["units"] is not None:  # omni-video prices are not published
+                task["final_unit_deduction"] = f"{job.extra['units']:g}"
             task["watermark_info"] = {"enabled": bool(isinstance(watermark, dict)
                                                       and watermark.get("enabled"))}
             task["task_result"] = {"videos": [video]}

@@ -1,7 +1,9 @@
 """Runway API tasks (image_to_video, text_to_video, tasks), mounted at ``/runway``.
 
 ``runwayml`` SDK: ``base_url="http://127.0.0.1:PORT/runway"``. Written from
-shared/reference/runway-gen4.md. Every request needs ``X-Runway-Version: 2024-11-06``.
+shared/reference/runway-gen4.md and docs/reference/runway.md (partner models whose ratios are
+pixel sizes and whose duration range the notes give; the others answer as unknown models).
+Every request needs ``X-Runway-Version: 2024-11-06``.
 Outputs are served by the simulator itself at a URL signed with a ``_jwt`` query parameter,
 downloaded without the API key, like Runway's CDN links. Validation errors use the observed
 zod-style ``issues`` shape; the wording of each issue follows zod 4 (the version whose
@@ -49,10 +51,11 @@ class RunwayModel:
     ratios: tuple[str, ...]
     durations: tuple[int, ...] | range  # allowed values
     default_duration: int | None  # None: the field is required
-    credits_per_second: tuple[int, int]  # (without audio, with audio)
+    credits_per_second: tuple[int, int] | None  # (without, with audio); None: unpublished
     audio: str = "never"  # "never", "switch" (the `audio` field), "always"
     prompt_required: bool = False
     last_frame: bool = False
+    prompt_units: int = 1000  # promptText limit, UTF-16 code units
 
 
 _GEN4_TURBO = RunwayModel(GEN4_RATIOS, range(2, 11), 10, (5, 5))  # default 10: older docs
@@ -60,11 +63,46 @@ _VEO31 = RunwayModel(VEO_RATIOS, (4, 6, 8), 8, (20, 40), audio="switch", last_fr
 _VEO31_FAST = RunwayModel(VEO_RATIOS, (4, 6, 8), 8, (10, 15), audio="switch", last_frame=True)
 # veo3 left the SDK in 5.14.0; whether the server still takes it is unverified: kept.
 _VEO3 = RunwayModel(VEO_RATIOS, (8,), None, (40, 40), audio="always")
+KLING_STD = ("1280:720", "720:1280", "960:960")
+KLING_PRO = ("1920:1080", "1080:1920", "1440:1440")
+KLING_4K = ("3840:2160", "2160:3840", "2880:2880")
+SEEDANCE_LOW = ("992:432", "864:496", "752:560", "640:640", "560:752", "496:864", "1470:630",
+                "1280:720", "1112:834", "960:960", "834:1112", "720:1280")
+SEEDANCE_ALL = SEEDANCE_LOW + ("2206:946", "1920:1080", "1664:1248", "1440:1440", "1248:1664",
+                               "1080:1920", "3840:1646", "3840:2160", "3840:2880", "3840:3840",
+                               "2880:3840", "2160:3840")
+OMNI_11 = ("640:360", "360:640", "1280:720", "720:1280", "1920:1080", "1080:1920",
+           "3840:2160", "2160:3840")
+
+
+def _partners(text: bool) -> dict[str, RunwayModel]:
+    """Partner models the notes give a duration range for (prices only where published)."""
+    need = text  # text_to_video always needs a prompt
+    kling = {f"{family}{tier}": RunwayModel(ratios, range(3, 16), None, credits,
+                                            audio="switch", last_frame=True,
+                                            prompt_required=need)
+             for family in ("kling3.0", "klingO3")
+             for tier, ratios, credits in (
+                 ("_standard", KLING_STD, (9, 13) if family == "kling3.0" else None),
+                 ("_pro", KLING_PRO, (12, 17) if family == "kling3.0" else None),
+                 ("_4k", KLING_4K, None))}
+    seedance = {name: RunwayModel(ratios, range(4, 16), None, credits, audio="switch",
+                                  last_frame=True, prompt_required=need, prompt_units=3500)
+                for name, ratios, credits in (("seedance2", SEEDANCE_ALL, (36, 36)),
+                                              ("seedance2_fast", SEEDANCE_LOW, None),
+                                              ("seedance2_mini", SEEDANCE_LOW, None))}
+    omni = {"gemini_omni_flash": RunwayModel(("1280:720", "720:1280"), range(3, 11), None,
+                                             None, prompt_required=need),
+            "gemini_omni_flash_1.1": RunwayModel(OMNI_11, range(3, 11), None, None,
+                                                 last_frame=True, prompt_required=True)}
+    return {**kling, **seedance, **omni}
+
+
 ENDPOINTS: dict[str, dict[str, RunwayModel]] = {
     "image_to_video": {
         "gen4_turbo": _GEN4_TURBO,
         "gen4.5": RunwayModel(GEN4_RATIOS, range(2, 11), None, (12, 12), prompt_required=True),
-        "veo3.1": _VEO31, "veo3.1_fast": _VEO31_FAST, "veo3": _VEO3,
+        "veo3.1": _VEO31, "veo3.1_fast": _VEO31_FAST, "veo3": _VEO3, **_partners(False),
     },
     "text_to_video": {
         "gen4.5": RunwayModel(("1280:720", "720:1280"), range(2, 11), None, (12, 12),
@@ -75,6 +113,7 @@ ENDPOINTS: dict[str, dict[str, RunwayModel]] = {
                                    prompt_required=True),
         "veo3": RunwayModel(VEO_RATIOS, (8,), None, (40, 40), audio="always",
                             prompt_required=True),
+        **_partners(True),
     },
 }
 STATUS = {"queued": "PENDING", "throttled": "THROTTLED", "running": "RUNNING"}
@@ -116,6 +155,11 @@ def _one_of(field: str, values: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
 def _bad_model() -> dict[str, Any]:
     return {"code": "invalid_union", "errors": [], "note": "No matching discriminator",
             "discriminator": "model", "path": ["model"], "message": "Invalid input"}
+
+
+def _cost(field: str, credits: int | None) -> dict[str, Any]:
+    """``{field: {credits}}``, or nothing for a model whose price is not published."""
+    return {field: {"credits": credits}} if credits is not None else {}
 
 
 def _type_name(value: Any) -> str:
@@ -204,7 +248,8 @@ class RunwayTasks:
         seconds = int(body.get("duration", model.default_duration or 0))
         audio = model.audio == "always" or (model.audio == "switch" and body.get("audio") is True)
         width, height = (int(part) for part in body["ratio"].split(":"))
-        credits = model.credits_per_second[audio] * seconds
+        rates = model.credits_per_second
+        credits = rates[audio] * seconds if rates is not None else None
         settings = self.sim.settings
         job = self.sim.store.add(Job(
             id=self.sim.store.uuid(), provider=PROVIDER, model=body["model"], seconds=seconds,
@@ -213,7 +258,10 @@ class RunwayTasks:
             fate=fate_of(fate), throttled="throttled" in fate, specs=carried,
             extra={"credits": credits},
         ))
-        return json_response({"id": job.id, "estimatedCost": {"credits": credits}}, fired=fired)
+        answer: dict[str, Any] = {"id": job.id}
+        if credits is not None:
+            answer["estimatedCost"] = {"credits": credits}
+        return json_response(answer, fired=fired)
 
     def _task(self, job: Job, request: Request) -> dict[str, Any]:
         created = dt.datetime.fromtimestamp(job.created_wall, dt.UTC)
@@ -221,13 +269,13 @@ class RunwayTasks:
             "id": job.id, "createdAt": created.isoformat(timespec="milliseconds")[:-6] + "Z",
         }
         if job.cancelled:
-            return {**task, "status": "CANCELLED", "cost": {"credits": job.extra["cost"]}}
+            return {**task, "status": "CANCELLED", **_cost("cost", job.extra["cost"])}
         phase, progress = job.poll(self.sim.settings)
         if phase != "done":
             task["status"] = STATUS[phase]
             if phase == "running":
                 task["progress"] = round(progress, 2)
-            return {**task, "estimatedCost": {"credits": job.extra["credits"]}}
+            return {**task, **_cost("estimatedCost", job.extra["credits"])}
         if job.fate is not None:
             failure, code = FAILURES[job.fate]
             return {**task, "status": "FAILED", "failure": failure, "failureCode": code,
@@ -237,7 +285,7 @@ class RunwayTasks:
         url = (f"{request.url.scheme}://{request.url.netloc}/runway/_cdn/{job.id}/video.mp4"
                f"?_jwt={token}")
         return {**task, "status": "SUCCEEDED", "output": [url],
-                "cost": {"credits": job.extra["credits"]}}
+                **_cost("cost", job.extra["credits"])}
 
     async def retrieve(self, request: Request) -> Response:
         job = self.sim.store.get(PROVIDER, request.path_params["task_id"])
@@ -292,9 +340,9 @@ def _validate(body: dict[str, Any], model: RunwayModel, image: bool) -> list[dic
             issues.append(_missing("promptText"))
     elif not isinstance(prompt, str):
         issues.append(_missing("promptText", got=_type_name(prompt)))
-    elif not 1 <= len(prompt.encode("utf-16-le")) // 2 <= 1000:
-        limit = ("too_big", "maximum", 1000, "<=") if prompt else ("too_small", "minimum", 1,
-                                                                    ">=")
+    elif not 1 <= len(prompt.encode("utf-16-le")) // 2 <= model.prompt_units:
+        limit = ("too_big", "maximum", model.prompt_units, "<=") if prompt else (
+            "too_small", "minimum", 1, ">=")
         issues.append({"origin": "string", "code": limit[0], limit[1]: limit[2],
                        "inclusive": True, "path": ["promptText"], "message":
                        f"Too {limit[0][4:]}: expected string to have {limit[3]}{limit[2]} "
