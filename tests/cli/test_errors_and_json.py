@@ -130,7 +130,8 @@ def test_a_missing_gemini_key_names_the_variable(runner: CliRunner, isolated: Pa
 
 
 def test_strict_lists_the_candidates_once(runner: CliRunner, isolated: Path) -> None:
-    result = runner.invoke(app, ["generate", "a kite", "--duration", "12", "--model", "sora-2",
+    # 16 s: longer than any candidate makes (kling-v3 goes to 15), so each one refuses.
+    result = runner.invoke(app, ["generate", "a kite", "--duration", "16", "--model", "sora-2",
                                  "--strict", "-c", SIMULATOR, "-o", str(isolated / "v.mp4")])
     assert result.exit_code == 1
     assert result.stderr.count("veo:veo-3.1-generate-001 skipped") == 1

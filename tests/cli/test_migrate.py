@@ -84,7 +84,7 @@ def test_a_create_lists_candidates_with_adjustments_and_cost(project: Path) -> N
     by_model = {c["model"]: c for c in twelve["candidates"]}
     assert set(by_model) == {"sora:sora-2", "veo:veo-3.1-generate-001",
                              "omni:gemini-omni-1.2-flash", "runway:gen4.5",
-                             "kling:kling-v2-6:pro"}
+                             "kling:kling-v3:pro"}
     for candidate in by_model.values():
         assert set(candidate) >= {"model", "serves", "adjustments", "estimated_cost_usd",
                                   "reason"}
