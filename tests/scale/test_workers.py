@@ -34,7 +34,10 @@ SUBMIT = "/kling/v1/videos/text2video"
 JOBS = 6
 DEADLINE_S = 90  # a bound on the whole wait, far above what it takes
 # Each test starts 2-3 worker processes: ~8 s each on an idle 2-core machine (all five
-# ~40 s), three times that when the machine is busy.
+# ~40 s), three times that when the machine is busy. The 200-line batch (~65 s) is opt-in
+# locally (VIDBRIDGE_SLOW=1); .ci/run sets it.
+SLOW = pytest.mark.skipif(os.environ.get("VIDBRIDGE_SLOW") != "1",
+                          reason="opt-in (~65 s): set VIDBRIDGE_SLOW=1")
 
 
 class Counting:
@@ -66,11 +69,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def workers(count: int, sim: str, tmp: Path, url: str, kill: str = "") -> Iterator[list[Any]]:
+def workers(count: int, sim: str, tmp: Path, url: str, kill: str = "",
+            cap: int = 2) -> Iterator[list[Any]]:
     raw = raw_config(sim, tmp, gateway={"worker_timeout_s": 2.0, "route": "kling-only",
                                         "max_concurrent_per_key": 1000,
                                         "output_dir": str(tmp / "shared-videos"),
-                                        "queues": {"kling": {"max_concurrent": 2}}})
+                                        "queues": {"kling": {"max_concurrent": cap}}})
     (tmp / "config.json").write_text(json.dumps(raw))
     env = {**os.environ, "VB_KEY": KEY, "VB_KILL": kill, "VB_KILL_MARK": str(tmp / "killed"),
            "VB_KILL_ARMED": str(tmp / "armed")}
@@ -171,3 +175,36 @@ def test_three_workers_share_the_work_and_any_serves_any_read(
         executors = db.execute("SELECT executor_id, count(*) FROM dbos.workflow_status "
                                "GROUP BY executor_id").fetchall()
     assert len(executors) >= 2, executors  # the queue spread the jobs over workers
+
+
+@SLOW
+def test_a_batch_of_200_lines_survives_a_worker_killed_mid_poll(
+        simulator: tuple[str, Counting], postgres_url: str, tmp_path: Path) -> None:
+    sim, counting = simulator
+    before = counting.submits()
+    lines = "".join(json.dumps({"custom_id": f"line-{n}", "method": "POST", "url": "/v1/videos",
+                                "body": {"prompt": f"a kite, take {n}", "seconds": "5",
+                                         "size": "1280x720"}}) + "\n" for n in range(200))
+    with workers(2, sim, tmp_path, postgres_url, "poll", cap=16) as procs:
+        clients = [sdk(base) for _, base in procs]
+        upload = clients[0].files.create(file=("b.jsonl", lines.encode()), purpose="batch")
+        batch = clients[0].batches.create(input_file_id=upload.id, endpoint="/v1/videos",  # type: ignore[arg-type]
+                                          completion_window="24h")
+        deadline = time.monotonic() + DEADLINE_S
+        while sum(1 for _ in clients[0].videos.list(limit=100)) < 200:  # all lines created
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        (tmp_path / "armed").touch()
+        while True:
+            assert time.monotonic() < deadline * 2, "the batch never completed"
+            try:
+                done = clients[0].batches.retrieve(batch.id)
+            except openai.APIConnectionError:  # the accepting worker was the one killed
+                done = clients[1].batches.retrieve(batch.id)
+            if done.status == "completed":
+                break
+            time.sleep(0.1)
+        killed = [proc for proc, _ in procs if proc.poll() == -signal.SIGKILL]
+        assert len(killed) == 1, "the kill point was never reached"
+    assert done.request_counts is not None and done.request_counts.completed == 200
+    assert counting.submits() - before == 200  # one submit per line, none repeated

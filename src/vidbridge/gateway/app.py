@@ -34,7 +34,7 @@ from ..compat._video import Video
 from ..compat.openai import AsyncVideos
 from ..config import Config
 from ..ledger import default_ledger_path
-from . import links, redact, webhooks, workers
+from . import batches, links, redact, webhooks, workers
 from .auth import GatewayKeys
 from .limits import BodyLimit
 from .ops import Ops
@@ -105,6 +105,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     videos = (workers.durable_videos(cfg, client, service, tasks, url, durable or {})
               if url else AsyncVideos(client, service, tasks, owner=""))
     poll_header = {"openai-poll-after-ms": str(poll_after_ms)}
+    batch_queue = batches.Batches(store.path)  # the OpenAI Batch API shape over videos
 
     def wire(video: Video, request: Request) -> dict[str, Any]:
         if signer is not None:
@@ -176,6 +177,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         restarted = await videos.recover()
+        batch_queue.resume(videos.for_owner)  # batches whose lines were not all created
         if restarted:
             log.info("restarted %d unfinished video(s): %s", len(restarted),
                      ", ".join(restarted))
@@ -186,6 +188,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
             yield
         finally:
             sweeper.cancel()
+            batch_queue.close()
             for task in list(tasks):  # they stay unfinished in the store: resumed next start
                 task.cancel()
             await asyncio.gather(sweeper, *tasks, return_exceptions=True)
@@ -206,6 +209,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         Route("/v1/videos/{video_id}/remix", endpoint(remix), methods=["POST"]),
         Route("/v1/vidbridge/usage", usage, methods=["GET"]),
         *ops.routes(insecure=insecure_no_auth),
+        *batches.routes(batch_queue, endpoint, lambda view: view._owner),
         Route(links.PATH, signed_content, methods=["GET"]),
     ]
     app = Starlette(
