@@ -196,3 +196,31 @@ def test_models_fits_80_columns_with_every_id_whole(runner: CliRunner) -> None:
 def test_models_wide_shows_sizes_and_lifecycle(runner: CliRunner) -> None:
     result = runner.invoke(app, ["models", "sora", "--wide"], env={"COLUMNS": "250"})
     assert "retired since 2026-09-24" in result.stdout and "1280x720" in result.stdout
+
+
+def test_ctrl_c_on_a_provider_without_cancel_names_the_job_to_resume() -> None:
+    from types import SimpleNamespace
+
+    from vidbridge.cli.progress import cancel_or_explain
+    from vidbridge.models import Job
+
+    adapter = SimpleNamespace(build_cancel=lambda job, creds: None)
+    core = SimpleNamespace(adapter=lambda name: adapter, creds_for=lambda *names: None)
+    job = Job(provider="veo", model="veo-3.1-generate-001", id="operations/42",
+              status="running")
+    message = cancel_or_explain(SimpleNamespace(core=core), job)
+    assert message == ("veo cannot cancel a job; operations/42 keeps running there: "
+                       "vidbridge resume operations/42")
+    assert "nothing to cancel" in cancel_or_explain(SimpleNamespace(core=core), None)
+
+
+def test_simulate_starts_with_random_ids_unless_seeded(runner: CliRunner,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[object] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **kwargs: started.append(app))
+    result = runner.invoke(app, ["simulate", "--port", "0"])
+    assert result.exit_code == 0, result.output
+    assert "simulator on http://127.0.0.1:0" in result.stdout
+    assert started[0].state.simulator.settings.seed is None  # type: ignore[attr-defined]
+    runner.invoke(app, ["simulate", "--port", "0", "--seed", "7"])
+    assert started[1].state.simulator.settings.seed == 7  # type: ignore[attr-defined]

@@ -135,6 +135,8 @@ def test_the_human_report_fits_80_columns(project: Path) -> None:
     assert "no candidate  app/no_route.py:4  OpenAI().videos.create" in result.stdout
     assert "other/chat_too.py: not rewritten, the client also serves client.chat (line 5)" \
         in result.stdout
+    assert "app/sdk_async.py:9: openai.AsyncOpenAI() is built through the module" in \
+        result.stdout
 
 
 def test_diff_and_fix_rewrite_only_files_using_the_client_for_videos(project: Path) -> None:

@@ -24,6 +24,9 @@ def imports_note(files: list[FileScan]) -> list[str]:
         elif scan.client_imports and scan.other_uses:
             uses = ", ".join(f"{text} (line {line})" for line, text in scan.other_uses[:3])
             lines.append(f"{scan.path}: not rewritten, the client also serves {uses}")
+        for line, text in scan.module_clients:
+            lines.append(f"{scan.path}:{line}: {text}() is built through the module, which "
+                         "--fix does not rewrite; build it from vidbridge.compat.openai")
         if scan.error:
             lines.append(f"{scan.path}: {scan.error}")
     return lines

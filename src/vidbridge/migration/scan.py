@@ -59,6 +59,7 @@ class FileScan:
     sites: list[Site] = field(default_factory=list)
     client_imports: list[int] = field(default_factory=list)  # lines importing OpenAI classes
     other_uses: list[tuple[int, str]] = field(default_factory=list)  # client.chat... lines
+    module_clients: list[tuple[int, str]] = field(default_factory=list)  # openai.OpenAI()
     error: str | None = None
 
     @property
@@ -173,6 +174,10 @@ class _Scanner:
                 value = value.value
             if (is_async := self._client_class(value)) is not None:
                 self.clients[name] = is_async
+                if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+                    made = (getattr(node, "lineno", 0), ast.unparse(value.func))
+                    if made not in self.result.module_clients:
+                        self.result.module_clients.append(made)
             elif isinstance(value, ast.Attribute) and value.attr == "videos" and \
                     (owner := self._client_of(value.value)) is not None:
                 self.videos[name] = owner
