@@ -56,7 +56,10 @@ PRICE_SOURCE = "openai-sora.md §9 (model page; 1080p pro price unverified, so l
 COMMON: dict[str, Any] = dict(
     durations=DURATIONS, default_duration=4, default_aspect_ratio="9:16",
     default_resolution="720p", audio="always", supports_image=True, max_prompt_length=32000,
-    image_limits=IMAGES, lifecycle=SHUTDOWN)
+    image_limits=IMAGES, lifecycle=SHUTDOWN,
+    # POST /videos/extensions (reference §3.8): retired with the rest of the API, so never
+    # routed, but a base URL that still serves Sora (allow_retired) extends through it.
+    supports_extend=True, extend_durations=EXTEND_SECONDS)
 SORA2 = ModelCapabilities(**COMMON, sizes=SORA2_SIZES, label="Sora 2",
                           price=Price(per_second={"720p": 0.10}, source=PRICE_SOURCE))
 PRO = ModelCapabilities(**COMMON, sizes=PRO_SIZES, label="Sora 2 Pro",
@@ -107,6 +110,13 @@ class Sora:
 
     # -- create ----------------------------------------------------------------------------------
     def build_submit(self, plan: Plan, creds: Credentials) -> httpx.Request:
+        if plan.extend is not None:  # VideoRequest.extend: Sora's video id is its job id
+            source = plan.extend.job_id or plan.extend.video_id
+            if not source:
+                raise CapabilityError(f"sora:{plan.model}: extending needs the Sora video id",
+                                      field="extend", allowed=["a Sora job"],
+                                      model=f"sora:{plan.model}")
+            return self.build_extend(source, plan.prompt, plan.duration, creds)
         fields = {"prompt": plan.prompt, "model": plan.model, "seconds": str(plan.duration),
                   "size": plan.size}
         errors.refuse_unknown_extra(plan.extra, ("characters",), provider=self.name,

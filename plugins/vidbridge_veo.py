@@ -119,6 +119,8 @@ class Veo:
 
     def _instance(self, plan: Plan) -> dict[str, Any]:
         instance: dict[str, Any] = {"prompt": plan.prompt}
+        if plan.extend is not None:
+            instance["video"] = _video(plan)
         if plan.image is not None:
             instance["image"] = _image(plan.image, "image")
         if plan.last_frame is not None:
@@ -240,6 +242,24 @@ class Veo:
 
     def raise_for_error(self, response: httpx.Response) -> None:
         wire_errors.raise_for(response, during="job")
+
+
+def _video(plan: Plan) -> dict[str, str]:
+    """``instances[0].video`` for an extension: a previous Veo output by its ``gs://`` URI
+    (google-veo.md §3.4). Vertex returns inline bytes unless ``storageUri`` is set, and our
+    jobs keep no bytes to re-send, so an extension needs a job whose output went to GCS."""
+    source = plan.extend
+    assert source is not None
+    if plan.resolution != "720p":
+        raise CapabilityError(f"veo:{plan.model}: an extension is made at 720p only",
+                              field="resolution", allowed=["720p"], model=f"veo:{plan.model}")
+    uri = source.url or ""
+    if not uri.startswith("gs://"):
+        raise CapabilityError(f"veo:{plan.model}: extending needs the previous video's gs:// "
+                              "URI (set extra.parameters storageUri on the first job)",
+                              field="extend", allowed=["a Veo job whose output is gs://..."],
+                              model=f"veo:{plan.model}")
+    return {"gcsUri": uri, "mimeType": "video/mp4"}
 
 
 def _image(image: ImageInput, field: str) -> dict[str, str]:

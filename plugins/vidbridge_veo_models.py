@@ -114,6 +114,7 @@ VEO_30 = dict(VEO3, sizes=sizes(("720p", P720), ("1080p", {"16:9": P1080["16:9"]
               rules=EIGHT_SECONDS, verified_on=VERIFIED,
               source="Vertex Veo 3 model page (retirement 2026-06-30, DOC); " + GEMINI_SHUTDOWN)
 
+EXTEND_8 = (8,)
 MODELS: dict[str, ModelCapabilities] = {
     # -- Gemini API (preview ids) --
     "veo-3.1-generate-preview": ModelCapabilities(
@@ -128,16 +129,21 @@ MODELS: dict[str, ModelCapabilities] = {
                supports_last_frame=False, max_reference_images=0),
         label="Veo 3.1 Lite (Gemini API)", price=price(GEMINI_PRICES, p720=0.05, p1080=0.08)),
     # -- Vertex AI (GA -001 ids) --
+    # Extension (instances[0].video, 720p): the Vertex pages list it for both GA ids; the
+    # durationSeconds an extension takes on Vertex is [UNVERIFIED]: 8, as the Gemini API
+    # requires for extensions (google-veo.md §1).
     # 4k on Vertex is [UNVERIFIED]: not offered.
     "veo-3.1-generate-001": ModelCapabilities(
         **dict(VERTEX_31, rules=(EIGHT_SECONDS_REFERENCE, VERTEX_REFERENCE_16_9)),
-        max_reference_images=3, label="Veo 3.1 (Vertex AI)",
+        max_reference_images=3, label="Veo 3.1 (Vertex AI)", supports_extend=True,
+        extend_durations=EXTEND_8,
         price=vertex_price(p720=0.40, p1080=0.40)),
     # Fast: the audit lists reference images for both GA ids; the Vertex reference
     # page lists veo-3.1-fast-generate-001 among the asset-image models (DOC).
     "veo-3.1-fast-generate-001": ModelCapabilities(
         **dict(VERTEX_31, rules=(EIGHT_SECONDS_REFERENCE, VERTEX_REFERENCE_16_9)),
-        max_reference_images=3, label="Veo 3.1 Fast (Vertex AI)",
+        max_reference_images=3, label="Veo 3.1 Fast (Vertex AI)", supports_extend=True,
+        extend_durations=EXTEND_8,
         price=vertex_price(p720=0.10, p1080=0.12)),
     # Lite on Vertex is a preview; its last frame and reference images are [UNVERIFIED].
     "veo-3.1-lite-generate-001": ModelCapabilities(

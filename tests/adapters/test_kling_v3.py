@@ -156,3 +156,54 @@ def test_1202_is_a_request_error_not_a_missing_model() -> None:
     with pytest.raises(InvalidRequestError) as raised:
         kl.Kling().raise_for_error(response)
     assert raised.value.code == 1202 and not raised.value.retryable
+
+
+def test_extension_elsewhere_names_the_models_that_can() -> None:
+    from vidbridge import VideoClient
+
+    client = VideoClient()
+    job = Job(provider="runway", model="gen4.5", id="r1", status="succeeded",
+              output_url="https://cdn.example/v.mp4")
+    with pytest.raises(CapabilityError) as refused:
+        client.core.plan(VideoRequest(prompt="go on", extend=job), "runway:gen4.5")
+    assert refused.value.field == "extend"
+    able = set(refused.value.allowed)
+    assert {"kling:kling-v1-6:pro", "veo:veo-3.1-generate-001"} <= able
+    assert not any(name.startswith("sora:") for name in able)  # retired: never offered
+    with pytest.raises(CapabilityError) as other:
+        client.core.plan(VideoRequest(prompt="go on", extend=job), "kling:kling-v1-6:pro")
+    assert "made by runway" in str(other.value)
+
+
+def test_veo_extension_on_vertex_sends_the_gcs_video_at_720p() -> None:
+    import vidbridge_veo as veo
+
+    source = Job(provider="veo", model="veo-3.1-generate-001", id="op1", status="succeeded",
+                 output_url="gs://bucket/out/sample_0.mp4")
+    plan = normalise(VideoRequest(prompt="the car drives on", extend=source),
+                     veo.MODELS["veo-3.1-generate-001"], provider="veo",
+                     model="veo-3.1-generate-001")
+    assert plan.duration == 8
+    creds = Credentials(name="veo", api_key=SecretStr("tok"),
+                        options={"backend": "vertex", "project": "p", "location": "us-central1"})
+    body = json.loads(veo.Veo().build_submit(plan, creds).content)
+    assert body["instances"][0]["video"] == {"gcsUri": "gs://bucket/out/sample_0.mp4",
+                                             "mimeType": "video/mp4"}
+    inline = source.model_copy(update={"output_url": None})
+    plan = normalise(VideoRequest(prompt="x", extend=inline),
+                     veo.MODELS["veo-3.1-generate-001"], provider="veo",
+                     model="veo-3.1-generate-001")
+    with pytest.raises(CapabilityError, match="gs://"):
+        veo.Veo().build_submit(plan, creds)
+
+
+def test_sora_extend_goes_to_the_extensions_endpoint() -> None:
+    import vidbridge_sora as sora
+
+    source = Job(provider="sora", model="sora-2", id="video_abc", status="succeeded")
+    plan = normalise(VideoRequest(prompt="more", duration=8, extend=source),
+                     sora.MODELS["sora-2"], provider="sora", model="sora-2")
+    built = sora.Sora().build_submit(plan, Credentials(name="s", api_key=SecretStr("k")))
+    assert built.url.path.endswith("/videos/extensions")
+    assert json.loads(built.content) == {"video": {"id": "video_abc"}, "prompt": "more",
+                                         "seconds": "8"}
