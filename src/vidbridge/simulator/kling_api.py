@@ -12,9 +12,6 @@ the same style: only ``code`` is meant to be machine-read.
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +31,8 @@ from .common import (
     simulator_error,
 )
 from .jobs import Job
-from .kling_omni import check_extend, check_omni, valid_callback
+from .kling_frames import ACCOUNT, T2V_FRAMES, _frame, _image_size, _is_url
+from .kling_omni import OmniEndpoints, valid_callback
 from .media import job_clip
 from .scenarios import Spec
 
@@ -42,7 +40,6 @@ PROVIDER = "kling"
 CLASSIC = ("text2video", "image2video")
 FAMILIES = (*CLASSIC, "omni-video", "video-extend")
 TASK_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-ACCOUNT = "4821937705"
 
 
 @dataclass(frozen=True)
@@ -82,7 +79,6 @@ MODELS = {
                            square=(960, 1440)),
 }
 SOUND_UNITS_5S = 5.0  # kling-v2-6 pro with sound
-T2V_FRAMES = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
 
 
 def _envelope(status: int, code: int, message: str, request_id: str, data: Any = None,
@@ -94,7 +90,7 @@ def _envelope(status: int, code: int, message: str, request_id: str, data: Any =
     return json_response(body, status, headers, fired=fired or [])
 
 
-class KlingVideos:
+class KlingVideos(OmniEndpoints):
     """Handlers for ``/kling/v1/videos``."""
 
     def __init__(self, sim: Simulator) -> None:
@@ -322,50 +318,6 @@ class KlingVideos:
                                "information")
         return fate, carried
 
-    def _create_omni(self, request: Request, body: dict[str, Any], prompt: object,
-                     fired: list[Spec]) -> Response:
-        problem, facts = check_omni(body, lambda v: _is_url(v) or _image_size(v) is not None)
-        if problem is not None:
-            code = facts.get("code", 1201)
-            return self._error(404 if code == 1203 else 400, code, problem)
-        fated = self._fated(request, prompt)
-        if isinstance(fated, Response):
-            return fated
-        across, down = (_image_size(facts["first"]) or (16, 9)) if facts["first"] else \
-            T2V_FRAMES[facts["aspect"]]
-        short = 1080 if facts["mode"] == "pro" else 720
-        if across == down:
-            short = 1440 if facts["mode"] == "pro" else 960
-        return self._made(body, facts["name"], "omni-video", facts["seconds"],
-                          _frame(across, down, short), facts["audio"], None, *fated, fired)
-
-    def _create_extend(self, request: Request, body: dict[str, Any], prompt: object,
-                       fired: list[Spec]) -> Response:
-        problem, facts = check_extend(body, self._video)
-        if problem is not None:
-            code = facts.get("code", 1201)
-            return self._error(404 if code == 1203 else 400, code, problem)
-        fated = self._fated(request, prompt)
-        if isinstance(fated, Response):
-            return fated
-        parent: Job = facts["parent"]
-        base = f"{request.url.scheme}://{request.url.netloc}/kling/bs2/upload-kling-api"
-        info = {"id": parent.extra["video_id"], "duration": f"{parent.seconds:.1f}",
-                "url": f"{base}/{ACCOUNT}/{parent.extra['family']}/{parent.id}"
-                       "-0_raw_video_1.mp4"}
-        units = parent.extra["units"]
-        return self._made(body, parent.model, "video-extend", facts["seconds"],
-                          (parent.width, parent.height), parent.audio,
-                          units * 5 / parent.seconds if units is not None else None, *fated,
-                          fired, extra={"parent_video": info})
-
-    def _video(self, video_id: str) -> Job | None:
-        """The finished task that made ``video_id`` (extension takes Kling's own videos)."""
-        for job in self.sim.store.all(PROVIDER):
-            if job.extra.get("video_id") == video_id and job.succeeds:
-                return job
-        return None
-
     @staticmethod
     def _task_info(job: Job) -> dict[str, Any]:
         external = job.extra["external_task_id"]
@@ -459,37 +411,3 @@ class KlingVideos:
                                           scoped + [(job.id, s) for s in job.specs])
         data = await job_clip(job)
         return media_response(self.sim.settings, data, "video/mp4", fired)
-
-
-def _is_url(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(("https://", "http://"))
-
-
-def _image_size(value: Any) -> tuple[int, int] | None:
-    """(width, height) of raw base64 PNG data, 16:9 for other decodable base64, else None.
-
-    Only PNG's header is read (no image library in the simulator): enough to frame the
-    output like the input for the usual PNG fixtures.
-    """
-    if not isinstance(value, str) or value.startswith("data:"):
-        return None  # Kling wants raw base64, without a data: prefix
-    try:
-        raw = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if raw[:8] == b"\x89PNG\r\n\x1a\n" and len(raw) >= 24:
-        width, height = struct.unpack(">II", raw[16:24])
-        if width and height:
-            return width, height
-    return (16, 9) if raw else None
-
-
-def _frame(across: int, down: int, short: int) -> tuple[int, int]:
-    """A frame with the aspect across:down whose short side is `short`, even dimensions."""
-    if across >= down:
-        return _even(short * across / down), short
-    return short, _even(short * down / across)
-
-
-def _even(value: float) -> int:
-    return max(2, int(round(value / 2)) * 2)

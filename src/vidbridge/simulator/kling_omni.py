@@ -10,8 +10,19 @@ Written from the reference notes, independently of the adapter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .kling_frames import ACCOUNT, T2V_FRAMES, _frame, _image_size, _is_url
+
+if TYPE_CHECKING:
+    from .common import Simulator
+    from .jobs import Job
+    from .scenarios import Spec
 
 FRAME_TYPES = ("first_frame", "end_frame")
 ASPECTS = ("16:9", "9:16", "1:1")
@@ -19,6 +30,7 @@ MAX_IMAGES = 7  # without a reference video (with one: 4)
 EXTEND_SECONDS = 5  # "4~5 s" per extension
 MAX_EXTENDED_S = 180  # an extended video may reach 3 minutes in total
 PROMPT_CHARS = 2500
+PROVIDER = "kling"
 
 
 @dataclass(frozen=True)
@@ -115,3 +127,57 @@ def valid_callback(body: dict[str, Any]) -> str | None:
                                                                           "http://"))):
         return "callback_url is invalid, must be an http(s) URL"
     return None
+
+
+class OmniEndpoints:
+    """The omni-video and video-extend creators of ``KlingVideos`` (which provides ``sim``,
+    ``_error``, ``_fated`` and ``_made``)."""
+
+    sim: Simulator
+    _error: Callable[..., Response]
+    _fated: Callable[..., tuple[set[str], tuple[Spec, ...]] | Response]
+    _made: Callable[..., Response]
+
+    def _create_omni(self, request: Request, body: dict[str, Any], prompt: object,
+                     fired: list[Spec]) -> Response:
+        problem, facts = check_omni(body, lambda v: _is_url(v) or _image_size(v) is not None)
+        if problem is not None:
+            code = facts.get("code", 1201)
+            return self._error(404 if code == 1203 else 400, code, problem)
+        fated = self._fated(request, prompt)
+        if isinstance(fated, Response):
+            return fated
+        across, down = (_image_size(facts["first"]) or (16, 9)) if facts["first"] else \
+            T2V_FRAMES[facts["aspect"]]
+        short = 1080 if facts["mode"] == "pro" else 720
+        if across == down:
+            short = 1440 if facts["mode"] == "pro" else 960
+        return self._made(body, facts["name"], "omni-video", facts["seconds"],
+                          _frame(across, down, short), facts["audio"], None, *fated, fired)
+
+    def _create_extend(self, request: Request, body: dict[str, Any], prompt: object,
+                       fired: list[Spec]) -> Response:
+        problem, facts = check_extend(body, self._video)
+        if problem is not None:
+            code = facts.get("code", 1201)
+            return self._error(404 if code == 1203 else 400, code, problem)
+        fated = self._fated(request, prompt)
+        if isinstance(fated, Response):
+            return fated
+        parent: Job = facts["parent"]
+        base = f"{request.url.scheme}://{request.url.netloc}/kling/bs2/upload-kling-api"
+        info = {"id": parent.extra["video_id"], "duration": f"{parent.seconds:.1f}",
+                "url": f"{base}/{ACCOUNT}/{parent.extra['family']}/{parent.id}"
+                       "-0_raw_video_1.mp4"}
+        units = parent.extra["units"]
+        return self._made(body, parent.model, "video-extend", facts["seconds"],
+                          (parent.width, parent.height), parent.audio,
+                          units * 5 / parent.seconds if units is not None else None, *fated,
+                          fired, extra={"parent_video": info})
+
+    def _video(self, video_id: str) -> Job | None:
+        """The finished task that made ``video_id`` (extension takes Kling's own videos)."""
+        for job in self.sim.store.all(PROVIDER):
+            if job.extra.get("video_id") == video_id and job.succeeds:
+                return job
+        return None
