@@ -114,7 +114,8 @@ def test_remix_reuses_the_source_parameters(client: OpenAI) -> None:
     assert remix.remixed_from_video_id == source.id and remix.prompt == "the same kite, at dusk"
     done = client.videos.poll(remix.id)
     assert (done.status, done.seconds, done.size) == ("completed", "8", "720x1280")
-    assert done.vidbridge is not None and "generated anew" in done.vidbridge.warnings[0]
+    assert done.vidbridge is not None
+    assert "generated anew" in done.vidbridge.adjustments[0]["given"]
 
 
 def test_image_input_reference_forms(client: OpenAI, tmp_path: Path) -> None:

@@ -29,7 +29,9 @@ from pydantic import ValidationError
 
 from ..errors import CapabilityError, ConfigError, VidbridgeError
 from ..models import Job, VideoRequest, VideoResult, sniff_image_type
+from . import _derive
 from . import _errors as e
+from ._derive import Derived
 from ._store import UNFINISHED, VideoRecord, VideoStore
 from ._video import (
     VidbridgeInfo,
@@ -130,14 +132,14 @@ class VideoService:
 
     def create(self, owner: str, *, prompt: Any, model: str | None = None,
                seconds: Any = None, size: Any = None, input_reference: Any = None,
-               remix_of: VideoRecord | None = None) -> tuple[Video, Work]:
+               derived: Derived | None = None) -> tuple[Video, Work]:
         """Validate, screen (no HTTP) and record a queued video; run the ``Work`` after."""
         if not isinstance(prompt, str) or not prompt.strip():
             raise e.BadRequestError("Missing required parameter: 'prompt'.", param="prompt",
                                     code="missing_required_parameter")
-        if remix_of is not None:
-            asked_model, target = remix_of.model, remix_of.target
-            request = self.request_of(remix_of).model_copy(update={"prompt": prompt.strip()})
+        if derived is not None:
+            asked_model, target = derived.source.model, derived.target
+            request = derived.request
         else:
             asked_model, target = self.resolve(model)
             request = self.build_request(prompt, seconds, size, input_reference)
@@ -147,10 +149,8 @@ class VideoService:
                 "when one finishes.", code="concurrency_limit_exceeded",
                 headers={"retry-after": str(self.retry_after_s)})
         plan, info = self.screen(request, target)
-        if remix_of is not None:
-            info.warnings.append(f"remix of {remix_of.id}: generated anew from the source's "
-                                 "parameters and the new prompt (providers here cannot edit "
-                                 "an existing video)")
+        if derived is not None:
+            info.adjustments.insert(0, derived.adjustment)
         video_id = "video_" + secrets.token_hex(24)
         if self.admission is not None:  # before the record: a refusal leaves no trace
             self.admission.admit(owner, video_id, target, plan)
@@ -160,7 +160,7 @@ class VideoService:
             target=target, prompt=request.prompt, seconds=str(plan.duration), size=plan.size,
             request=request.model_dump_json(exclude={"image", "last_frame",
                                                      "reference_images"}),
-            remixed_from=remix_of.id if remix_of else None,
+            remixed_from=derived.source.id if derived else None,
             image=image.data if image else None, image_mime=image.mime_type if image else None,
             image_url=image.url if image else None, info=info.model_dump_json())
         self.store.insert(record)
@@ -175,7 +175,22 @@ class VideoService:
         if self.view(source).status != "completed":
             raise e.BadRequestError(f"Video with id '{video_id}' is not completed and cannot "
                                     "be remixed.", param="video_id")
-        return self.create(owner, prompt=prompt, remix_of=source)
+        return self.create(owner, prompt=prompt,
+                           derived=_derive.remix(self, source, _prompt(prompt)))
+
+    def extend(self, owner: str, video: Any, prompt: Any, seconds: Any) -> tuple[Video, Work]:
+        """``POST /videos/extensions``: continue a completed video (see ``_derive``)."""
+        video_id = video.get("id") if isinstance(video, Mapping) else video
+        if not isinstance(video_id, str) or not video_id:
+            raise e.BadRequestError("Invalid 'video': give {'id': 'video_...'} of a completed "
+                                    "video (uploaded clips are not supported here).",
+                                    param="video", code="invalid_value")
+        source = self._owned(owner, video_id)
+        if self.view(source).status != "completed":
+            raise e.BadRequestError(f"Video with id '{video_id}' is not completed and cannot "
+                                    "be extended.", param="video")
+        return self.create(owner, prompt=prompt,
+                           derived=_derive.extend(self, source, _prompt(prompt), seconds))
 
     def build_request(self, prompt: str, seconds: Any, size: Any,
                       input_reference: Any) -> VideoRequest:
@@ -378,7 +393,9 @@ class VideoService:
         plan = result.plan
         update: dict[str, Any] = {"provider": result.job.provider, "model": result.job.model}
         if plan is not None:
-            update |= {"adjustments": [a.model_dump(mode="json") for a in plan.adjustments],
+            kept = [a for a in info.adjustments if a.get("field") in ("remix", "extend")]
+            update |= {"adjustments": kept + [a.model_dump(mode="json")
+                                              for a in plan.adjustments],
                        "estimated_cost_usd": plan.estimated_cost_usd}
         if result.attempts:
             update["attempts"] = [_attempt(a) for a in result.attempts]
@@ -506,6 +523,13 @@ def _attempt(attempt: Any) -> dict[str, Any]:
     return {key: getattr(attempt, key) for key in ("provider", "model", "outcome", "reason",
                                                    "error_kind", "job_id", "tries",
                                                    "estimated_cost_usd")}
+
+
+def _prompt(prompt: Any) -> str:
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise e.BadRequestError("Missing required parameter: 'prompt'.", param="prompt",
+                                code="missing_required_parameter")
+    return prompt
 
 
 def _data_url_bytes(url: str) -> bytes:

@@ -320,6 +320,14 @@ class Videos:
         self._start(work)
         return video
 
+    def extend(self, *, prompt: str, seconds: Any, video: Any,
+               **_request_options: Any) -> Video:
+        """Continue a completed video (``video={"id": ...}``); ``video.vidbridge.adjustments``
+        says whether the provider extended it or a new clip was generated."""
+        made, work = self._service.extend(self._owner, video, prompt, seconds)
+        self._start(work)
+        return made
+
     def download_content(self, video_id: str, *, variant: Any = None,
                          **_request_options: Any) -> BinaryContent:
         path, content_type = self._service.content(self._owner, video_id, _given(variant))
@@ -461,6 +469,12 @@ class AsyncVideos:
         video, work = self._service.remix(self._owner, video_id, prompt)
         self.start(work)
         return video
+
+    async def extend(self, *, prompt: str, seconds: Any, video: Any,
+                     **_request_options: Any) -> Video:
+        made, work = self._service.extend(self._owner, video, prompt, seconds)
+        self.start(work)
+        return made
 
     async def download_content(self, video_id: str, *, variant: Any = None,
                                **_request_options: Any) -> BinaryContent:

@@ -165,6 +165,15 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
                                  prompt=cast(str, body.get("prompt")))
         return JSONResponse(wire(video, request))
 
+    async def extend(request: Request, view: AsyncVideos) -> Response:
+        fields = await _create_fields(request)
+        video = fields.get("video")
+        if video is None and "video[id]" in fields:  # the SDK's flattening of {"id"}
+            video = {"id": fields["video[id]"]}
+        made = await view.extend(prompt=cast(str, fields.get("prompt")),
+                                 seconds=fields.get("seconds"), video=video)
+        return JSONResponse(wire(made, request))
+
     async def signed_content(request: Request) -> Response:
         """A signed link's download: no gateway key, the signature is the permission."""
         video_id = request.path_params["video_id"]
@@ -203,6 +212,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     routes = [
         Route("/v1/videos", endpoint(create), methods=["POST"]),
         Route("/v1/videos", endpoint(list_videos), methods=["GET"]),
+        Route("/v1/videos/extensions", endpoint(extend), methods=["POST"]),
         Route("/v1/videos/{video_id}", endpoint(retrieve), methods=["GET"]),
         Route("/v1/videos/{video_id}", endpoint(delete), methods=["DELETE"]),
         Route("/v1/videos/{video_id}/content", endpoint(content), methods=["GET"]),
