@@ -26,7 +26,7 @@ EXPECTED = [  # file, line, call, operation, async, verdict, arguments
     ("app/raw_http.py", 24, "session.delete", "delete", True, "ok", {}),
     ("app/sdk_async.py", 8, "client.videos.create", "create", True, "ok",
      {"model": "sora-2", "prompt": "a lighthouse", "seconds": "4"}),
-    ("app/sdk_async.py", 10, "other.videos.extend", "extend", True, "needs a change",
+    ("app/sdk_async.py", 10, "other.videos.extend", "extend", True, "ok with adjustments",
      {"prompt": "longer", "seconds": "8"}),
     ("app/sdk_sync.py", 12, "client.videos.create", "create", False, "ok with adjustments",
      {"model": "sora-2", "prompt": "a paper boat in the rain", "seconds": "12",
