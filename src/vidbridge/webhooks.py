@@ -17,6 +17,8 @@ The gateway runs a ``Dispatcher`` on its loop; library users (the compat clients
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import json
 import logging
 import secrets
@@ -48,6 +50,7 @@ FIRST_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 300.0
 TIMEOUT_S = 10.0
 USER_AGENT = "vidbridge-webhooks/1"
+EXIT_FLUSH_S = 10.0  # how long a finishing process waits for its deliveries
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS webhook_deliveries (
@@ -277,6 +280,15 @@ class BackgroundDispatcher:
         self._thread.start()
         self.dispatcher = Dispatcher(targets, self.deliveries, **options)
         self._call(self._resume())
+        # A short script exits right after its last video: give its deliveries a bounded
+        # moment to go out. What is still pending stays recorded and resumes next time.
+        atexit.register(self._flush_at_exit)
+
+    def _flush_at_exit(self) -> None:
+        with contextlib.suppress(Exception):
+            self.wait_idle(EXIT_FLUSH_S)
+        with contextlib.suppress(Exception):
+            self.close()
 
     async def _resume(self) -> int:
         return self.dispatcher.resume()
@@ -294,6 +306,7 @@ class BackgroundDispatcher:
         asyncio.run_coroutine_threadsafe(self.dispatcher.wait_idle(), self._loop).result(timeout)
 
     def close(self) -> None:
+        atexit.unregister(self._flush_at_exit)
         if not self._loop.is_running():
             return
         asyncio.run_coroutine_threadsafe(self.dispatcher.aclose(), self._loop).result(30)
