@@ -4,7 +4,8 @@ The official API edited the source video (``remix``) or continued it (``extensio
 a route the source was made by some provider; we look its job up in the ledger and:
 
 - **extend** with the provider's own extension when the source's model has one
-  (``ModelCapabilities.supports_extend``: Kling video-extend, and whichever models announce it),
+  (``ModelCapabilities.supports_extend``: Kling video-extend, Veo 3.1 on Vertex, and whichever
+  models announce it),
   so the new clip continues the source;
 - otherwise (and for every remix, until a provider with video-to-video is routed) **generate
   anew** from the source's request with the new prompt: a new job with its own content, not

@@ -64,8 +64,9 @@ def _judge(site: Site, core: ClientCore) -> tuple[str, list[str], list[dict[str,
         return CHANGE, ["remix is not served by vidbridge.compat"], []
     if operation == "extend" and _compat_has("extend"):
         return ADJUSTED, ["extend: the provider's own extension where the source's model has "
-                          "one (Kling video-extend), else a new clip from the source's request "
-                          "(not stitched); vidbridge.adjustments says which"], []
+                          "one (Kling video-extend, Veo 3.1 on Vertex), else a new clip from "
+                          "the source's request (not stitched); vidbridge.adjustments says "
+                          "which"], []
     if _compat_has(operation):
         return ADJUSTED, [f"{operation}: served by vidbridge.compat"], []
     return CHANGE, [f"{operation}: not served by vidbridge.compat or the gateway; generate a "
