@@ -187,10 +187,12 @@ class Dispatcher:
         self.first_backoff_s, self.max_backoff_s = first_backoff_s, max_backoff_s
         self._tasks: set[asyncio.Task[None]] = set()
         self._secrets = {target.url: target.secret for target in targets}
+        self._loop: asyncio.AbstractEventLoop | None = None  # set by resume(), on the loop
 
     def publish(self, video_id: str, status: str, key_name: str | None = None) -> list[str]:
-        """Record and start one delivery per endpoint that wants this event; call on the
-        loop's thread. Returns the delivery ids."""
+        """Record and start one delivery per endpoint that wants this event, from the loop's
+        thread or any other (the gateway's durable-workflow steps run in threads). Returns the
+        delivery ids."""
         event_type = EVENT_OF_STATUS.get(status)
         if event_type is None:
             return []
@@ -209,14 +211,23 @@ class Dispatcher:
 
     def resume(self) -> int:
         """Restart deliveries a previous process left pending (call once, on the loop)."""
+        self._loop = asyncio.get_running_loop()
         rows = [row for row in self.deliveries.pending() if row["url"] in self._secrets]
         for row in rows:
             self._spawn(row)
         return len(rows)
 
     def _spawn(self, row: dict[str, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(self._deliver(row),
-                                                      name=f"webhook-{row['id']}")
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is None or (self._loop is not None and running is not self._loop):
+            if self._loop is None:
+                raise RuntimeError("publish from a thread needs resume() on the loop first")
+            self._loop.call_soon_threadsafe(self._spawn, row)
+            return
+        task = running.create_task(self._deliver(row), name=f"webhook-{row['id']}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

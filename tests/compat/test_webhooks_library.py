@@ -62,3 +62,25 @@ def _secret():  # type: ignore[no-untyped-def]
     from pydantic import SecretStr
 
     return SecretStr(SECRET)
+
+
+def test_publish_from_another_thread_reaches_the_loop() -> None:
+    import threading
+
+    from vidbridge.webhooks import DeliveryLog, Dispatcher
+
+    async def scenario(url: str) -> list[dict[str, object]]:
+        dispatcher = Dispatcher([Endpoint(url, secret=_secret())], DeliveryLog(),
+                                sleep=_no_wait)
+        dispatcher.resume()
+        worker = threading.Thread(target=dispatcher.publish, args=("video_t", "completed"))
+        worker.start()
+        await asyncio.to_thread(worker.join)
+        while not dispatcher.deliveries.rows("WHERE status='delivered'"):
+            await asyncio.sleep(0.01)
+        await dispatcher.aclose()
+        return dispatcher.deliveries.rows()
+
+    with receiver() as hook:
+        rows = asyncio.run(asyncio.wait_for(scenario(hook.url), 20))
+    assert [(r["video_id"], r["status"]) for r in rows] == [("video_t", "delivered")]
