@@ -20,12 +20,12 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from vidbridge import Credentials, Job, Plan, errors, hookimpl
+import vidbridge_kling_wire as shapes
+from vidbridge import Credentials, Job, Plan, errors, hookimpl, wire
 from vidbridge.models import JobStatus
 from vidbridge_kling_bodies import FAMILIES, body_for, family_of
 from vidbridge_kling_models import MODELS, UNIT_USD
@@ -167,8 +167,8 @@ class Kling:
                              json=body, headers=self.headers(creds))
 
     def parse_submit(self, response: httpx.Response, plan: Plan) -> Job:
-        return self.job(self.data_or_raise(response), None, family_of(plan)).model_copy(
-            update={"model": plan.model})
+        return self.job(response, self.task_or_raise(response, submit=True), None,
+                        family_of(plan)).model_copy(update={"model": plan.model})
 
     def build_lookup(self, plan_or_external_id: Plan | str, creds: Credentials, *,
                      family: str | None = None) -> httpx.Request:
@@ -192,9 +192,8 @@ class Kling:
 
     def parse_lookup(self, response: httpx.Response, plan: Plan) -> Job | None:
         """The task a lookup found, or None when Kling has no task with that id."""
-        body = errors.response_json(response)
-        code = body.get("code") if isinstance(body, dict) else None
-        if response.status_code == 404 or code in NOT_FOUND_CODES:
+        envelope = wire.read(shapes.Envelope, errors.response_json(response))
+        if response.status_code == 404 or (envelope and envelope.code in NOT_FOUND_CODES):
             return None
         # The family is the one asked (a stored plan has no images to tell it by).
         try:
@@ -202,7 +201,7 @@ class Kling:
         except RuntimeError:  # a response built without a request
             asked = family_of(plan)
         kind = asked if asked in FAMILIES else family_of(plan)
-        return self.job(self.data_or_raise(response), None, kind).model_copy(
+        return self.job(response, self.task_or_raise(response), None, kind).model_copy(
             update={"model": plan.model})
 
     # -- poll --------------------------------------------------------------------------------
@@ -212,38 +211,41 @@ class Kling:
                              f"{job.id}", headers=self.headers(creds))
 
     def parse_job(self, response: httpx.Response, previous: Job) -> Job:
-        return self.job(self.data_or_raise(response), previous, _family(previous))
+        return self.job(response, self.task_or_raise(response), previous, _family(previous))
 
-    def job(self, data: dict[str, Any], previous: Job | None, kind: str) -> Job:
+    def job(self, response: httpx.Response, task: shapes.Task, previous: Job | None,
+            kind: str) -> Job:
         """A Job from a task object (create, query and lookup answers share its shape)."""
-        wire = data.get("task_status")
-        if wire not in STATUS:
-            raise errors.ProviderError(f"kling task has an unknown status {wire!r}",
-                                       provider=self.name)
-        status = STATUS[wire]
+        if task.task_status not in STATUS:
+            raise wire.unknown_status(response, task.task_status, STATUS, provider=self.name)
+        status = STATUS[task.task_status]
         meta = {**(previous.meta if previous else {}), "family": kind}
-        if external := (data.get("task_info") or {}).get("external_task_id"):
-            meta["external_task_id"] = external
+        if task.task_info and task.task_info.external_task_id:
+            meta["external_task_id"] = task.task_info.external_task_id
         fields: dict[str, Any] = {
             "provider": self.name,
-            "id": str(data.get("task_id") or (previous.id if previous else "")),
-            "status": status, "created_at": from_ms(data.get("created_at")),
-            "updated_at": from_ms(data.get("updated_at")),
+            "id": task.task_id or (previous.id if previous else ""),
+            "status": status, "created_at": wire.timestamp(task.created_at, scale=1000),
+            "updated_at": wire.timestamp(task.updated_at, scale=1000),
             "progress": 100.0 if status == "succeeded" else None,
         }
-        if (units := data.get("final_unit_deduction")) not in (None, ""):
-            fields["reported_cost_usd"] = round(float(units) * UNIT_USD, 6)
-            meta["units"] = str(units)
+        if not fields["id"]:
+            raise wire.malformed(response, provider=self.name, expected="a task object",
+                                 problem="no task_id")
+        if (units := task.final_unit_deduction) is not None:
+            fields["reported_cost_usd"] = round(units * UNIT_USD, 6)
+            meta["units"] = f"{units:g}"
         if status == "succeeded":
-            videos = (data.get("task_result") or {}).get("videos") or []
-            if not videos or not videos[0].get("url"):
-                raise errors.ProviderError(f"kling task {fields['id']} succeeded without a "
-                                           "video URL", provider=self.name)
-            fields["output_url"] = videos[0]["url"]
-            if videos[0].get("id"):  # video-extend takes this id
-                meta["video_id"] = str(videos[0]["id"])
+            videos = task.task_result.videos if task.task_result else []
+            if not videos or not videos[0].url:
+                raise errors.ProviderUnavailableError(
+                    f"kling task {fields['id']} succeeded without a video URL",
+                    provider=self.name, status=response.status_code)
+            fields["output_url"] = videos[0].url
+            if videos[0].id:  # video-extend takes this id
+                meta["video_id"] = videos[0].id
         if status == "failed":
-            reason = data.get("task_status_msg") or ""
+            reason = task.task_status_msg or ""
             fields.update(error_message=reason or "the task failed")
             if any(hint in reason.lower() for hint in POLICY_HINTS):
                 meta["failure"] = "content_policy"
@@ -263,12 +265,12 @@ class Kling:
         return None  # these tasks have no cancel or delete endpoint
 
     def raise_for_error(self, response: httpx.Response) -> None:
-        try:
-            body = errors.response_json(response)
-        except httpx.ResponseNotRead:  # a streamed download: no envelope to read
-            body = None
-        envelope = body if isinstance(body, dict) else {}
-        code = envelope.get("code")
+        body = errors.response_json(response)  # None for a streamed download: no envelope
+        envelope = wire.read(shapes.Envelope, body) if isinstance(body, dict) else None
+        if envelope is None and isinstance(body, dict) and response.is_success:
+            raise wire.malformed(response, provider=self.name, expected="a Kling envelope")
+        envelope = envelope or shapes.Envelope()
+        code = envelope.code
         if response.is_success and code in (0, None):
             return
         if code in AUTH_CODES:
@@ -276,19 +278,19 @@ class Kling:
         errors.raise_for_error(
             response, provider=self.name, table=ERRORS,
             code=code if code not in (0, None) else None,
-            message=envelope.get("message") or f"HTTP {response.status_code} from kling",
-            request_id=envelope.get("request_id"))
+            message=envelope.message or f"HTTP {response.status_code} from kling",
+            request_id=envelope.request_id)
 
-    def data_or_raise(self, response: httpx.Response) -> dict[str, Any]:
-        """The envelope's ``data``; any ``code`` but 0 raises, even with HTTP 200."""
+    def task_or_raise(self, response: httpx.Response, submit: bool = False) -> shapes.Task:
+        """The envelope's task object; any ``code`` but 0 raises, even with HTTP 200."""
         self.raise_for_error(response)
-        body = errors.response_json(response)
-        data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, dict):
-            raise errors.ProviderUnavailableError(
-                f"kling answered HTTP {response.status_code} without a task object",
-                provider=self.name, status=response.status_code)
-        return data
+        envelope = wire.parse_as(response, shapes.Envelope, provider=self.name,
+                                 expected="a Kling envelope", submit=submit)
+        if not isinstance(envelope.data, dict):
+            raise wire.malformed(response, provider=self.name, expected="a task object",
+                                 problem="data is not an object", submit=submit)
+        return wire.parse_as(response, shapes.Task, provider=self.name,
+                             expected="a task object", submit=submit, data=envelope.data)
 
 
 def external_id(body: dict[str, Any], plan: Plan) -> str:
@@ -304,10 +306,6 @@ def external_id(body: dict[str, Any], plan: Plan) -> str:
 def _family(job: Job) -> str:
     # A job a person adopted by id alone has no family yet: text2video, the common one.
     return job.meta.get("family") or "text2video"
-
-
-def from_ms(value: Any) -> datetime | None:
-    return datetime.fromtimestamp(value / 1000, tz=UTC) if isinstance(value, int) else None
 
 
 @functools.cache

@@ -9,12 +9,12 @@ Wire format from shared/reference/runway-gen4.md and docs/reference/runway.md (r
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import httpx
 
-from vidbridge import Credentials, Job, Plan, errors, hookimpl
+import vidbridge_runway_wire as shapes
+from vidbridge import Credentials, Job, Plan, errors, hookimpl, wire
 from vidbridge.models import ImageInput, JobStatus, resolution_rank
 from vidbridge_runway_models import (
     CREDIT_USD,
@@ -135,9 +135,9 @@ class Runway:
         return {"contentModeration": {"publicFigureThreshold": threshold}}
 
     def parse_submit(self, response: httpx.Response, plan: Plan) -> Job:
-        data = self.json_or_raise(response)
-        return Job(provider=self.name, model=plan.model, id=str(data["id"]), status="queued",
-                   **cost(data))
+        task = self.task_or_raise(response, submit=True)
+        return Job(provider=self.name, model=plan.model, id=task.id, status="queued",
+                   **cost(task))
 
     # -- poll --------------------------------------------------------------------------------
     def build_poll(self, job: Job, creds: Credentials) -> httpx.Request:
@@ -147,37 +147,33 @@ class Runway:
     def parse_job(self, response: httpx.Response, previous: Job) -> Job:
         if response.status_code == 404:
             # A deleted task answers 404 "Could not find Task" instead of CANCELLED.
-            body = errors.response_json(response)
-            text = body.get("error") if isinstance(body, dict) else None
+            body = wire.read(shapes.ErrorBody, errors.response_json(response))
             return previous.model_copy(update={
                 "status": "cancelled",
-                "error_message": text or "the task no longer exists (deleted)"})
-        data = self.json_or_raise(response)
-        wire = data.get("status")
-        if wire not in STATUS:
+                "error_message": (body and body.error) or "the task no longer exists (deleted)"})
+        task = self.task_or_raise(response)
+        if task.status not in STATUS:
             # A new status must be read, not guessed.
-            raise errors.ProviderError(f"runway task {previous.id} has an unknown status "
-                                       f"{wire!r}", provider=self.name)
-        status = STATUS[wire]
+            raise wire.unknown_status(response, task.status, STATUS, provider=self.name)
+        status = STATUS[task.status]
         update: dict[str, Any] = {
             "status": status,
             "progress": (100.0 if status == "succeeded" else
-                         round(float(data["progress"]) * 100, 1) if "progress" in data
+                         round(task.progress * 100, 1) if task.progress is not None
                          else previous.progress),
-            **cost(data),
+            **cost(task),
         }
-        if created := data.get("createdAt"):
-            update["created_at"] = datetime.fromisoformat(created)
+        if created := wire.iso_time(task.createdAt):
+            update["created_at"] = created
         if status == "succeeded":
-            outputs = data.get("output") or []
-            if not outputs:
-                raise errors.ProviderError(f"runway task {previous.id} succeeded without an "
-                                           "output URL", provider=self.name)
-            update["output_url"] = outputs[0]
+            if not task.output:
+                raise errors.ProviderUnavailableError(
+                    f"runway task {previous.id} succeeded without an output URL",
+                    provider=self.name, status=response.status_code)
+            update["output_url"] = task.output[0]
         if status == "failed":
-            code = data.get("failureCode")
-            update.update(error_code=code, error_message=data.get("failure"),
-                          meta={**previous.meta, **failure_meta(code)})
+            update.update(error_code=task.failureCode, error_message=task.failure,
+                          meta={**previous.meta, **failure_meta(task.failureCode)})
         return previous.model_copy(update=update)
 
     # -- download and cancel -----------------------------------------------------------------
@@ -196,31 +192,26 @@ class Runway:
     def raise_for_error(self, response: httpx.Response) -> None:
         if response.is_success:
             return
-        body = errors.response_json(response)
-        body = body if isinstance(body, dict) else {}
-        message = str(body.get("error") or f"HTTP {response.status_code} from runway")
+        body = wire.read(shapes.ErrorBody, errors.response_json(response)) or shapes.ErrorBody()
+        message = body.error or f"HTTP {response.status_code} from runway"
         code: str | None = None
         param: str | None = None
-        issues = body.get("issues")
-        if isinstance(issues, list) and issues and isinstance(issues[0], dict):
-            issue = issues[0]
-            param = ".".join(str(part) for part in issue.get("path") or ()) or None
-            code = "unknown_model" if param == "model" else issue.get("code")
-            message = f"{message}: {param or 'body'}: {issue.get('message', '')}".rstrip(": ")
+        if body.issues:
+            issue = body.issues[0]
+            param = ".".join(issue.path) or None
+            code = "unknown_model" if param == "model" else issue.code
+            message = f"{message}: {param or 'body'}: {issue.message or ''}".rstrip(": ")
         else:
             lowered = message.lower()
             code = next((name for text, name in MESSAGE_CODES if text in lowered), None)
         errors.raise_for_error(response, provider=self.name, table=ERRORS, code=code,
                                message=message, param=param)
 
-    def json_or_raise(self, response: httpx.Response) -> dict[str, Any]:
+    def task_or_raise(self, response: httpx.Response, submit: bool = False) -> shapes.Task:
+        """The task object of a success, or the mapped error."""
         self.raise_for_error(response)
-        data = errors.response_json(response)
-        if not isinstance(data, dict):
-            raise errors.ProviderUnavailableError(
-                f"runway answered HTTP {response.status_code} without a JSON object",
-                provider=self.name, status=response.status_code)
-        return data
+        return wire.parse_as(response, shapes.Task, provider=self.name,
+                             expected="a task object", submit=submit)
 
 
 def frame_fields(spec: Spec, plan: Plan) -> dict[str, str]:
@@ -257,12 +248,11 @@ def image_uri(image: ImageInput) -> str:
     return image.url if image.url is not None else image.data_uri()
 
 
-def cost(data: dict[str, Any]) -> dict[str, Any]:
+def cost(task: shapes.Task) -> dict[str, Any]:
     """reported_cost_usd from ``cost.credits`` (final) or ``estimatedCost.credits`` (ceiling)."""
-    for field in ("cost", "estimatedCost"):
-        value = data.get(field)
-        if isinstance(value, dict) and value.get("credits") is not None:
-            return {"reported_cost_usd": round(float(value["credits"]) * CREDIT_USD, 6)}
+    for value in (task.cost, task.estimatedCost):
+        if value is not None and value.credits is not None:
+            return {"reported_cost_usd": round(value.credits * CREDIT_USD, 6)}
     return {}
 
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import httpx
 
+import vidbridge_sora_wire as shapes
 from vidbridge import (
     CapabilityError,
     ConfigError,
@@ -31,6 +32,7 @@ from vidbridge import (
     Price,
     errors,
     hookimpl,
+    wire,
 )
 from vidbridge.models import JobStatus
 
@@ -69,7 +71,7 @@ MODELS: dict[str, ModelCapabilities] = {
     "sora-2": SORA2, "sora-2-2025-10-06": SORA2, "sora-2-2025-12-08": SORA2,
     "sora-2-pro": PRO, "sora-2-pro-2025-10-06": PRO,
 }
-# An unknown wire status raises KeyError on purpose: a new value must be read, not guessed.
+# An unknown wire status is a typed error naming it: a new value must be read, not guessed.
 STATUS: dict[str, JobStatus] = {"queued": "queued", "in_progress": "running",
                                 "completed": "succeeded", "failed": "failed"}
 # Job-level error codes are not enumerated anywhere; only this one is known to be moderation.
@@ -173,7 +175,7 @@ class Sora:
 
     def parse_submit(self, response: httpx.Response, plan: Plan | None = None) -> Job:
         _raise(response, SUBMIT_ERRORS)
-        return self._job(response)
+        return self._job(response, submit=True)
 
     # -- follow-up -------------------------------------------------------------------------------
     def build_poll(self, job: Job, creds: Credentials) -> httpx.Request:
@@ -213,45 +215,43 @@ class Sora:
         has no idempotency key, so a match is evidence, not proof: the caller adopts one only
         when exactly one unowned match was created after its intent was written."""
         _raise(response, JOB_ERRORS)
-        page = errors.response_json(response)
+        page = wire.parse_as(response, shapes.VideoList, provider=self.name,
+                             expected="a list of Video objects")
         since = self.clock() - LOOKUP_WINDOW_S
-        data = page.get("data") if isinstance(page, dict) else None
-        found = []
-        for video in data if isinstance(data, list) else []:
-            if (isinstance(video, dict) and video.get("model") == plan.model
-                    and video.get("prompt") == plan.prompt
-                    and video.get("seconds") == str(plan.duration)
-                    and video.get("size") == plan.size
-                    and _number(video.get("created_at")) >= since):
-                found.append(self._job(httpx.Response(200, json=video)))
-        return found
+        return [self._from_video(response, video) for video in page.data
+                if video.model == plan.model and video.prompt == plan.prompt
+                and video.seconds == str(plan.duration) and video.size == plan.size
+                and (video.created_at or 0) >= since]
 
     def raise_for_error(self, response: httpx.Response) -> None:
         _raise(response, JOB_ERRORS)
 
     # -- parsing ---------------------------------------------------------------------------------
-    def _job(self, response: httpx.Response) -> Job:
-        video = errors.response_json(response)
-        if not isinstance(video, dict) or "id" not in video or "status" not in video:
-            raise errors.ProviderUnavailableError(
-                f"sora answered HTTP {response.status_code} without a Video object",
-                provider=self.name, status=response.status_code)
-        status = STATUS[video["status"]]
-        failure = video.get("error") or {}
-        meta = {key: str(video[key]) for key in ("size", "seconds", "remixed_from_video_id",
-                                                 "expires_at") if video.get(key) is not None}
+    def _job(self, response: httpx.Response, submit: bool = False) -> Job:
+        video = wire.parse_as(response, shapes.Video, provider=self.name,
+                              expected="a Video object", submit=submit)
+        return self._from_video(response, video)
+
+    def _from_video(self, response: httpx.Response, video: shapes.Video) -> Job:
+        if video.status not in STATUS:
+            raise wire.unknown_status(response, video.status, STATUS, provider=self.name)
+        status = STATUS[video.status]
+        failure = video.error or shapes.VideoError()
+        meta = {key: str(value) for key in ("size", "seconds", "remixed_from_video_id",
+                                            "expires_at")
+                if (value := getattr(video, key)) is not None}
         if status == "failed":
-            code = failure.get("code")
+            code = failure.code
             meta["failure"] = ("content_policy" if code in POLICY_CODES
-                               else "transient" if failure.get("headers") else "")
+                               else "transient" if failure.headers else "")
             if not meta["failure"]:
                 del meta["failure"]
         return Job(
-            provider=self.name, model=str(video.get("model") or ""), id=video["id"],
-            status=status, progress=video.get("progress"),
-            created_at=_time(video.get("created_at")),
-            updated_at=_time(video.get("completed_at")),
-            error_code=failure.get("code"), error_message=failure.get("message"),
+            provider=self.name, model=video.model or "", id=video.id,
+            status=status, progress=video.progress,
+            created_at=wire.timestamp(video.created_at),
+            updated_at=wire.timestamp(video.completed_at),
+            error_code=failure.code, error_message=failure.message,
             poll_after=_poll_after(response), meta=meta)
 
 
@@ -263,30 +263,22 @@ def _video_id(video: Job | str) -> str:
     return video.id if isinstance(video, Job) else video
 
 
-def _time(seconds: Any) -> datetime | None:
-    return datetime.fromtimestamp(seconds, UTC) if isinstance(seconds, int | float) else None
-
-
 def _poll_after(response: httpx.Response) -> float | None:
     """The server's ``openai-poll-after-ms`` hint, in seconds."""
     value = response.headers.get("openai-poll-after-ms")
-    try:
-        return max(0.0, float(value) / 1000) if value is not None else None
-    except ValueError:
-        return None
+    return errors.retry_after_seconds({"retry-after-ms": value}) if value is not None else None
 
 
 def _raise(response: httpx.Response, table: errors.ErrorTable) -> None:
     if response.is_success:
         return
     body = errors.response_json(response)
-    error = body.get("error", body) if isinstance(body, dict) else None
-    error = error if isinstance(error, dict) else {}
-    message = error.get("message")
+    raw = body.get("error", body) if isinstance(body, dict) else None
+    error = wire.read(shapes.ErrorBody, raw) or shapes.ErrorBody()
     errors.raise_for_error(
-        response, provider="sora", table=table, code=error.get("code"),
-        message=_mask_keys(message) if isinstance(message, str) else None,
-        param=error.get("param"))
+        response, provider="sora", table=table, code=error.code,
+        message=_mask_keys(error.message) if error.message is not None else None,
+        param=error.param)
 
 
 def _mask_keys(text: str) -> str:
@@ -298,10 +290,3 @@ def _mask_keys(text: str) -> str:
 def video_providers() -> list[Sora]:
     return [Sora()]
 
-
-def _number(value: object) -> float:
-    """A wire timestamp as a float; anything else counts as 0 (too old to match)."""
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0.0

@@ -20,7 +20,17 @@ from urllib.parse import quote
 import httpx
 
 import vidbridge_veo_errors as wire_errors
-from vidbridge import CapabilityError, ConfigError, Credentials, Job, Plan, errors, hookimpl
+import vidbridge_veo_wire as shapes
+from vidbridge import (
+    CapabilityError,
+    ConfigError,
+    Credentials,
+    Job,
+    Plan,
+    errors,
+    hookimpl,
+    wire,
+)
 from vidbridge.models import ImageInput
 from vidbridge_veo_models import (
     BACKENDS,
@@ -165,12 +175,7 @@ class Veo:
 
     def parse_submit(self, response: httpx.Response, plan: Plan | None = None) -> Job:
         wire_errors.raise_for(response, during="submit")
-        operation = errors.response_json(response)
-        if not isinstance(operation, dict) or not operation.get("name"):
-            raise errors.ProviderUnavailableError(
-                f"veo answered HTTP {response.status_code} without an operation name",
-                provider=self.name, status=response.status_code)
-        return self._job(operation)
+        return self._job(response, submit=True)
 
     # -- poll ------------------------------------------------------------------------------------
     def build_poll(self, job: Job, creds: Credentials) -> httpx.Request:
@@ -186,34 +191,35 @@ class Veo:
 
     def parse_job(self, response: httpx.Response, previous: Job | None = None) -> Job:
         wire_errors.raise_for(response, during="job")
-        operation = errors.response_json(response)
-        if not isinstance(operation, dict):
-            raise errors.ProviderUnavailableError("veo answered a poll without JSON",
-                                                  provider=self.name,
-                                                  status=response.status_code)
-        job = self._job(operation)
+        job = self._job(response)
         if previous is not None:
             job = job.model_copy(update={"model": previous.model or job.model,
                                          "backend": previous.backend,
                                          "credential": previous.credential})
         return job
 
-    def _job(self, operation: dict[str, Any]) -> Job:
-        name = str(operation["name"])
+    def _job(self, response: httpx.Response, submit: bool = False) -> Job:
+        operation = wire.parse_as(response, shapes.Operation, provider=self.name,
+                                  expected="an operation", submit=submit)
+        name = operation.name
         model = _segment(name, "models") or ""
-        if not operation.get("done"):  # missing means false; Veo exposes no progress
+        if not operation.done:  # missing means false; Veo exposes no progress
             return Job(provider=self.name, model=model, id=name, status="running")
-        if isinstance(operation.get("error"), dict):
-            return wire_errors.failed_job(self.name, model, name, operation["error"])
-        result = operation.get("response") or {}
+        if operation.error is not None:
+            return wire_errors.failed_job(self.name, model, name, operation.error)
+        result = operation.response or shapes.Result()
         samples = wire_errors.outputs(result)
         if not samples:
             return wire_errors.filtered(self.name, model, name, result)
         video = samples[0]
-        inline = video.get("bytesBase64Encoded") or video.get("encodedVideo")
-        url = video.get("uri") or video.get("gcsUri")
+        inline = video.bytesBase64Encoded or video.encodedVideo
+        try:
+            data = base64.b64decode(inline, validate=True) if inline else None
+        except ValueError:  # binascii.Error: not base64
+            raise wire.malformed(response, provider=self.name, expected="an operation",
+                                 problem="the inline video is not base64") from None
         return Job(provider=self.name, model=model, id=name, status="succeeded", progress=100,
-                   output_url=url, output_inline=base64.b64decode(inline) if inline else None)
+                   output_url=video.uri or video.gcsUri, output_inline=data)
 
     # -- download --------------------------------------------------------------------------------
     def build_download(self, job: Job, creds: Credentials,

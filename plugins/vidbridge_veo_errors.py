@@ -13,7 +13,8 @@ from typing import Any
 
 import httpx
 
-from vidbridge import Job, errors
+import vidbridge_veo_wire as shapes
+from vidbridge import Job, errors, wire
 
 PROVIDER = "veo"
 _COMMON: dict[int | str, type[errors.ProviderError]] = {
@@ -50,13 +51,12 @@ def raise_for(response: httpx.Response, during: str) -> None:
     body = errors.response_json(response)
     if isinstance(body, list) and body:
         body = body[0]  # Vertex's one-element list
-    error = body.get("error") if isinstance(body, dict) else None
-    error = error if isinstance(error, dict) else {}
-    message = str(error.get("message") or f"HTTP {response.status_code} from veo")
-    details = [item for item in error.get("details") or () if isinstance(item, dict)]
-    reason = next((item["reason"] for item in details if item.get("reason")), None)
-    retry = next((_seconds(item.get("retryDelay")) for item in details
-                  if str(item.get("@type", "")).endswith("google.rpc.RetryInfo")), None)
+    envelope = wire.read(shapes.ErrorEnvelope, body) or shapes.ErrorEnvelope()
+    error = envelope.error or shapes.ErrorInfo()
+    message = error.message or f"HTTP {response.status_code} from veo"
+    reason = next((item.reason for item in error.details if item.reason), None)
+    retry = next((_seconds(item.retryDelay) for item in error.details
+                  if (item.type or "").endswith("google.rpc.RetryInfo")), None)
     table = dict(SUBMIT_ERRORS if during == "submit" else JOB_ERRORS)
     if response.status_code == 404 and MODEL_NOT_FOUND.search(message):
         table[404] = errors.ModelUnavailableError
@@ -65,13 +65,13 @@ def raise_for(response: httpx.Response, during: str) -> None:
     if response.status_code == 400 and reason is None and POLICY_WORDS.search(message):
         table[400] = errors.ContentPolicyError
     errors.raise_for_error(response, provider=PROVIDER, table=table,
-                           code=reason or error.get("status"), message=message,
+                           code=reason or error.status, message=message,
                            param=_param(message), retry_after=retry)
 
 
-def failed_job(provider: str, model: str, name: str, error: dict[str, Any]) -> Job:
+def failed_job(provider: str, model: str, name: str, error: shapes.Status) -> Job:
     """A done operation carrying ``error`` (google.rpc.Status with a numeric gRPC code)."""
-    code, message = error.get("code"), str(error.get("message") or "")
+    code, message = error.code, error.message or ""
     meta: dict[str, str] = {}
     if code in TRANSIENT_CODES:
         meta["failure"] = "transient"
@@ -82,22 +82,22 @@ def failed_job(provider: str, model: str, name: str, error: dict[str, Any]) -> J
                meta=meta)
 
 
-def outputs(result: dict[str, Any]) -> list[dict[str, Any]]:
+def outputs(result: shapes.Result) -> list[shapes.Video]:
     """The generated videos: Gemini ``generateVideoResponse.generatedSamples[].video``,
     Vertex ``videos[]``."""
-    generated = result.get("generateVideoResponse") or {}
-    samples = [sample.get("video") or {} for sample in generated.get("generatedSamples") or ()]
-    return [video for video in [*samples, *(result.get("videos") or ())] if video]
+    generated = result.generateVideoResponse or shapes.Generated()
+    samples = [sample.video for sample in generated.generatedSamples if sample.video]
+    return [video for video in [*samples, *result.videos]
+            if video.model_dump(exclude_none=True)]
 
 
-def filtered(provider: str, model: str, name: str, result: dict[str, Any]) -> Job:
+def filtered(provider: str, model: str, name: str, result: shapes.Result) -> Job:
     """A done operation without videos: filtered (raises ``ContentPolicyError``) or empty."""
     # Reasons sit under generateVideoResponse (Gemini) or directly in response (Vertex, and
     # some Gemini clients probe there too).
-    generated = result.get("generateVideoResponse") or {}
-    reasons = [str(reason) for reason in (generated.get("raiMediaFilteredReasons")
-                                          or result.get("raiMediaFilteredReasons") or ())]
-    count = generated.get("raiMediaFilteredCount") or result.get("raiMediaFilteredCount") or 0
+    generated = result.generateVideoResponse or shapes.Generated()
+    reasons = generated.raiMediaFilteredReasons or result.raiMediaFilteredReasons
+    count = generated.raiMediaFilteredCount or result.raiMediaFilteredCount or 0
     if reasons or count:
         shown = "; ".join(reasons) or f"{count} video(s) filtered, no reason given"
         raise errors.ContentPolicyError(f"veo operation {name} was filtered by safety: {shown}",

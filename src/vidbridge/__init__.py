@@ -72,7 +72,12 @@ _LAZY = {
 _HOME = {name: module for module, names in _LAZY.items() for name in names}
 
 
+_SUBMODULES = ("wire",)  # public modules loaded on first use (wire loads pydantic)
+
+
 def __getattr__(name: str) -> _Any:
+    if name in _SUBMODULES:
+        return _importlib.import_module(f".{name}", __name__)
     module = _HOME.get(name)
     if module is None:
         raise AttributeError(f"module 'vidbridge' has no attribute {name!r}")
@@ -82,7 +87,7 @@ def __getattr__(name: str) -> _Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})
+    return sorted({*globals(), *_HOME, *_SUBMODULES})
 
 
 __all__ = [
@@ -128,4 +133,5 @@ __all__ = [
     "normalise",
     "providers",
     "register",
+    "wire",
 ]

@@ -219,44 +219,61 @@ def refuse_unknown_extra(extra: Mapping[str, Any], allowed: Collection[str], *,
 ErrorTable = Mapping[int | str, type[ProviderError]]
 
 
+# A JSON answer from a video API is a few kilobytes; anything this large is not one.
+MAX_JSON_BYTES = 4 * 1024 * 1024
+# Retry hints past a day are not advice we follow (and ``inf`` would never wake up).
+MAX_RETRY_AFTER_S = 86400.0
+
+
+def _seconds(text: str, scale: float = 1.0) -> float | None:
+    try:
+        value = float(text) / scale
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return min(max(0.0, value), MAX_RETRY_AFTER_S) if math.isfinite(value) else None
+
+
 def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
     """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or HTTP date).
 
-    A value that is none of these (``soon``, ``nan``, an impossible date) is ignored: None,
-    so the caller's own backoff applies. Never raises.
+    A value that is none of these (``"abc"``, ``"inf"``, ``nan``, a broken date) is ignored:
+    None, so the caller's own backoff applies. A garbage hint never turns an error answer into
+    a crash, and a hint past ``MAX_RETRY_AFTER_S`` is capped there.
     """
     lowered = {key.lower(): value for key, value in headers.items()}
-    if (millis := _finite(lowered.get("retry-after-ms"))) is not None:
-        return max(0.0, millis / 1000)
+    if (millis := lowered.get("retry-after-ms")) is not None and (
+            found := _seconds(millis, 1000)) is not None:
+        return found
     value = lowered.get("retry-after")
     if value is None or not value.strip():
         return None
-    if (seconds := _finite(value)) is not None:
-        return max(0.0, seconds)
+    if (found := _seconds(value)) is not None:
+        return found
     import email.utils  # rare (HTTP-date form), and heavy to import up front
 
     try:
         parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - (time.time() if now is None else now))
-    except (TypeError, ValueError, IndexError, OverflowError):
+        remaining = parsed.timestamp() - (time.time() if now is None else now)
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
         return None
-
-
-def _finite(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
+    return _seconds(str(remaining))
 
 
 def response_json(response: httpx.Response) -> Any:
-    """The JSON body, or None when there is none or it does not parse."""
+    """The JSON body, or None when there is none, it does not parse, or it is absurd.
+
+    Bodies over ``MAX_JSON_BYTES`` are not read as JSON, and nesting deep enough to exhaust
+    the recursion limit (``[[[[...``) is a body that does not parse, not a ``RecursionError``.
+    """
     try:
-        return json.loads(response.content) if response.content else None
-    except (ValueError, UnicodeDecodeError):
+        content = response.content
+    except Exception:  # a streamed body not read (downloads): there is no JSON to give
+        return None
+    if not content or len(content) > MAX_JSON_BYTES:
+        return None
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 

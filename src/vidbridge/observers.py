@@ -1,7 +1,8 @@
 """The default observer: standard ``logging`` of every event, never a secret.
 
-Events carry only models whose secrets are excluded (jobs hold credential *names*), so what
-is logged here is safe to ship.
+Events carry only models whose secrets are excluded (jobs hold credential *names*); output
+URLs may still be signed (Runway ``?_jwt=``), so every vidbridge and HTTP client logger gets
+the shared redaction filter when this module loads (the plugin manager loads it).
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ import logging
 from typing import TYPE_CHECKING
 
 from .hookspecs import hookimpl
+from .redaction import install as _install_redaction
 
 if TYPE_CHECKING:
     from .models import Adjustment, Attempt, Job, VideoResult
 
 log = logging.getLogger("vidbridge")
 log.addHandler(logging.NullHandler())  # a library logs; the application decides where to
+_install_redaction()
 
 
 class LoggingObserver:

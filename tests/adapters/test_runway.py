@@ -28,6 +28,7 @@ from vidbridge import (
     ProviderError,
     ProviderUnavailableError,
     RateLimitError,
+    SubmitUncertainError,
     VideoClient,
     VideoRequest,
     normalise,
@@ -459,8 +460,11 @@ def test_rate_limit_carries_retry_after() -> None:
 
 
 def test_success_without_json_is_an_error() -> None:
-    with pytest.raises(ProviderUnavailableError):
+    # The task may exist behind an unreadable 200: the submit is uncertain, never resubmitted.
+    with pytest.raises(SubmitUncertainError, match="not a task object"):
         ADAPTER.parse_submit(httpx.Response(200, text="<html>"), plan("gen4.5", duration=5))
+    with pytest.raises(SubmitUncertainError, match="not a task object .id"):
+        ADAPTER.parse_submit(httpx.Response(200, json={}), plan("gen4.5", duration=5))
 
 
 # --- credentials and bad input before any HTTP ------------------------------------------------

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+import vidbridge
 from vidbridge import (
     AuthenticationError,
     CapabilityError,
@@ -286,7 +287,7 @@ def test_every_status_value_maps(wire: str, ours: str) -> None:
 
 
 def test_an_unknown_status_is_not_guessed() -> None:
-    with pytest.raises(KeyError):
+    with pytest.raises(ProviderUnavailableError, match="unknown status .paused."):
         SORA.parse_job(reply(200, video("paused")))
 
 
@@ -402,8 +403,11 @@ def test_no_error_carries_a_key_not_even_openais_mask() -> None:
 
 
 def test_a_success_without_a_video_object_is_not_trusted() -> None:
-    with pytest.raises(ProviderUnavailableError):
+    # The create may have been accepted behind the unreadable answer: never resubmit blindly.
+    with pytest.raises(vidbridge.SubmitUncertainError, match="not a Video object.*proxy"):
         SORA.parse_submit(httpx.Response(200, text="<html>proxy</html>"))
+    with pytest.raises(ProviderUnavailableError, match="not a Video object"):
+        SORA.parse_job(httpx.Response(200, text="<html>proxy</html>"))
 
 
 # --- end to end through the client with a mock transport -----------------------------------------

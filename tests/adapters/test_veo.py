@@ -27,6 +27,7 @@ from vidbridge import (
     Plan,
     ProviderUnavailableError,
     RateLimitError,
+    SubmitUncertainError,
     VideoClient,
     VideoRequest,
     normalise,
@@ -384,8 +385,11 @@ def test_running_operations(running: dict[str, Any]) -> None:
 def test_submit_returns_the_operation_as_the_job_id() -> None:
     accepted = VEO.parse_submit(reply(200, {"name": VOP}))
     assert accepted.id == VOP and accepted.model == "veo-3.1-generate-001"
-    with pytest.raises(ProviderUnavailableError):
+    # A 200 without an operation name may still be an accepted (billed) job.
+    with pytest.raises(SubmitUncertainError, match="not an operation .name"):
         VEO.parse_submit(reply(200, {}))
+    with pytest.raises(ProviderUnavailableError, match="not an operation .name"):
+        VEO.parse_job(reply(200, {}), job())
 
 
 def test_gemini_success_points_at_the_file() -> None:

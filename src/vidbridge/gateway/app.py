@@ -34,7 +34,8 @@ from ..compat._video import Video
 from ..compat.openai import AsyncVideos
 from ..config import Config
 from ..ledger import default_ledger_path
-from . import batches, links, redact, webhooks, workers
+from ..redaction import install as install_log_redaction
+from . import batches, links, webhooks, workers
 from .auth import GatewayKeys
 from .limits import BodyLimit
 from .ops import Ops
@@ -68,7 +69,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     from ..config import load_config
 
     cfg = config if isinstance(config, Config) else load_config(config, environ=environ)
-    redact.install()
+    install_log_redaction()
     gateway = cfg.gateway
     owns_client = client is None
     url = workers.database_url(cfg, database_url, environ)  # None: jobs run in-process

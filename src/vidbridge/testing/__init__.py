@@ -7,7 +7,9 @@
         def provider(self):
             return Acme()
 
-Needs the test extras (pytest, pytest-recording, vcrpy); importing it loads pytest.
+``ParserFuzzSuite`` (same fixture) throws hostile answers at every parser with hypothesis.
+
+Needs the test extras (pytest, pytest-recording, vcrpy, hypothesis); importing it loads pytest.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .cassettes import (
     scrub_response,
     vcr_config,
 )
+from .fuzz import FUZZ_EXAMPLES, SLOW_EXAMPLES, ParserFuzzSuite, fuzz_examples
 from .scenarios import (
     PROMPT,
     SCENARIOS,
@@ -39,6 +42,7 @@ from .scenarios import (
 from .suite import ContractRun, ContractSuite, no_sleep
 
 __all__ = [
+    "FUZZ_EXAMPLES",
     "MULTIPART_BOUNDARY",
     "NOISY_HEADERS",
     "PROMPT",
@@ -46,13 +50,16 @@ __all__ = [
     "SCENARIOS",
     "SECRET_HEADERS",
     "SECRET_QUERY",
+    "SLOW_EXAMPLES",
     "ContractRun",
     "ContractSuite",
     "Case",
     "NoModel",
+    "ParserFuzzSuite",
     "Scenario",
     "canonical_request",
     "fake_credentials",
+    "fuzz_examples",
     "image_request",
     "long_text_request",
     "no_sleep",

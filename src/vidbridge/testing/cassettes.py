@@ -9,22 +9,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..redaction import REDACTED as REDACTED
+from ..redaction import SECRET_QUERY as SECRET_QUERY
+from ..redaction import redact
+
+# Request headers that carry a credential (cookies are dropped with the noisy headers).
 SECRET_HEADERS = ("authorization", "x-goog-api-key", "x-api-key", "api-key")
-# Query parameters that carry a key or a URL signature: Veo accepts ?key=, Runway signs
-# output URLs with _jwt, storage redirects carry X-Goog-/X-Amz- signatures.
-SECRET_QUERY = ("key", "_jwt", "token", "X-Goog-Signature", "X-Goog-Credential",
-                "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "Signature",
-                "sig")
 NOISY_HEADERS = frozenset({"set-cookie", "openai-organization", "openai-project", "cf-ray",
                            "date", "x-goog-user-project", "alt-svc", "server-timing"})
-REDACTED = "REDACTED"
 MULTIPART_BOUNDARY = "vidbridge-boundary"
 # Recorded video bodies above this size become a placeholder: cassettes stay reviewable.
 MAX_VIDEO_BODY = 16 * 1024
 
-_SIGNED = re.compile(
-    r"([?&](?:" + "|".join(re.escape(name) for name in SECRET_QUERY) + r")=)[^&\"'\s<>]+",
-    re.IGNORECASE)
 _BOUNDARY = re.compile(r"boundary=\"?([^\";]+)\"?")
 
 
@@ -44,7 +40,7 @@ def vcr_config() -> dict[str, Any]:
 
 def redact_signed_urls(text: str) -> str:
     """Replace the value of every secret query parameter inside ``text`` with REDACTED."""
-    return _SIGNED.sub(lambda match: match[1] + REDACTED, text)
+    return redact(text, keep_queries=True)
 
 
 def canonical_request(request: Any) -> Any:

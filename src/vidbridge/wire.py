@@ -1,0 +1,143 @@
+"""The one typed path from a provider's body to an adapter's values (public contract).
+
+An adapter declares the shapes it reads as ``WireModel`` subclasses (pydantic, lenient:
+fields the provider adds are ignored, numbers become strings where a string is declared)
+and reads every body with ``parse_as``. A body of the wrong shape -- not JSON, HTML, an
+object missing its id, a field of the wrong type -- becomes a ``ProviderError`` that names
+the provider, the HTTP status, what was expected and a short excerpt of what came, never a
+``KeyError`` or ``TypeError``. ``unknown_status`` does the same for a status value an
+adapter's table does not know, and ``timestamp`` reads epoch times without overflowing.
+
+    class Task(wire.WireModel):
+        id: str
+        status: str
+        progress: float | None = None
+
+    task = wire.parse_as(response, Task, provider="acme", expected="a task object")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import ProviderError, ProviderUnavailableError, SubmitUncertainError, response_json
+from .redaction import redact
+
+if TYPE_CHECKING:
+    import httpx
+
+EXCERPT_CHARS = 120
+M = TypeVar("M", bound=BaseModel)
+
+
+class WireModel(BaseModel):
+    """Base of a provider response shape: unknown fields ignored, numbers read as strings."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, coerce_numbers_to_str=True,
+                              defer_build=True)
+
+
+def excerpt(response: httpx.Response, limit: int = EXCERPT_CHARS) -> str:
+    """The start of the body as printable text, redacted (it may hold a signed URL)."""
+    try:
+        content = response.content
+    except Exception:  # a streamed body nobody read
+        return "<unread body>"
+    if not content:
+        return "<empty body>"
+    text = content[: limit * 4].decode("utf-8", "replace")
+    text = "".join(char if char.isprintable() else " " for char in text)
+    text = " ".join(redact(text).split())
+    cut = len(text) > limit or len(content) > limit * 4
+    return repr(text[:limit] + ("..." if cut else ""))
+
+
+def malformed(response: httpx.Response, *, provider: str, expected: str,
+              problem: str = "", submit: bool = False) -> ProviderError:
+    """The error for a body that is not the ``expected`` shape.
+
+    A wrong answer to a *submit* that reported success may still mean the job was accepted
+    (and billed), so it is a ``SubmitUncertainError`` (never resubmitted blindly); otherwise
+    it is a ``ProviderUnavailableError`` (retryable: a poll or a later call may read fine).
+    """
+    status = response.status_code
+    why = f" ({problem})" if problem else ""
+    message = (f"{provider} answered HTTP {status} with a body that is not {expected}{why}: "
+               f"{excerpt(response)}")
+    request_id = response.headers.get("x-request-id")
+    if submit and response.is_success:
+        return SubmitUncertainError(message + "; the job may have been accepted",
+                                    provider=provider, status=status, request_id=request_id)
+    return ProviderUnavailableError(message, provider=provider, status=status,
+                                    request_id=request_id)
+
+
+def parse_as(response: httpx.Response, model: type[M], *, provider: str, expected: str,
+             submit: bool = False, data: Any = None) -> M:
+    """``model`` validated from the JSON body (or from ``data`` already taken from it)."""
+    if data is None:
+        data = response_json(response)
+    if data is None:
+        raise malformed(response, provider=provider, expected=expected,
+                        problem="no JSON", submit=submit)
+    try:
+        return model.model_validate(data)
+    except ValidationError as invalid:
+        problem = _first_problem(invalid)
+    except RecursionError:  # absurd nesting inside a field typed Any
+        problem = "nested too deeply"
+    raise malformed(response, provider=provider, expected=expected, problem=problem,
+                    submit=submit)
+
+
+def read(model: type[M], data: Any) -> M | None:
+    """``model`` from ``data``, or None when it does not fit (an error envelope that does not
+    parse still leaves the HTTP status to map)."""
+    try:
+        return model.model_validate(data)
+    except (ValidationError, RecursionError):
+        return None
+
+
+def unknown_status(response: httpx.Response, value: Any, known: Mapping[str, Any] | Any, *,
+                   provider: str, what: str = "status") -> ProviderError:
+    """The error for a status value the adapter's table does not know (read, not guessed)."""
+    shown = repr(value)[:EXCERPT_CHARS]
+    return ProviderUnavailableError(
+        f"{provider} answered HTTP {response.status_code} with an unknown {what} {shown}; "
+        f"known: {', '.join(map(str, known))}", provider=provider,
+        status=response.status_code, request_id=response.headers.get("x-request-id"))
+
+
+def timestamp(seconds: Any, *, scale: float = 1.0) -> datetime | None:
+    """An epoch time (seconds, or milliseconds with ``scale=1000``) as UTC, else None.
+
+    A value that is not a number, or out of datetime's range, is treated as absent: a time
+    stamp is never worth failing a job over.
+    """
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float | str):
+        return None
+    try:
+        return datetime.fromtimestamp(float(seconds) / scale, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def iso_time(text: Any) -> datetime | None:
+    """An ISO 8601 time (``2026-01-01T00:00:00Z``), else None (absent or unreadable)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _first_problem(invalid: ValidationError) -> str:
+    first = invalid.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in first.get("loc", ())) or "body"
+    return f"{where}: {first.get('msg', 'invalid')}"[:EXCERPT_CHARS]
