@@ -116,17 +116,21 @@ class Engine:
     def submit(self, adapter: VideoProvider, plan: Plan, creds: Credentials) -> Steps[Job]:
         """One submit, never retried here: a repeat could pay twice."""
         request = adapter.build_submit(plan, creds)
+        failure: ProviderError | None = None
         try:
             response = yield request
         except NEVER_SENT as exc:
             # The request never reached the provider: nothing was accepted.
-            raise ProviderUnavailableError(f"could not reach {adapter.name}: {type(exc).__name__}",
-                                           provider=adapter.name) from None
+            failure = ProviderUnavailableError(
+                f"could not reach {adapter.name}: {type(exc).__name__}", provider=adapter.name)
         except httpx.TransportError as exc:
-            raise SubmitUncertainError(
+            failure = SubmitUncertainError(
                 f"{adapter.name} did not answer the submit ({type(exc).__name__}); it may have "
-                "accepted the job, so it is not resubmitted blindly", provider=adapter.name,
-            ) from None
+                "accepted the job, so it is not resubmitted blindly", provider=adapter.name)
+        if failure is not None:
+            # Raised outside the except block, so no __context__ holds the httpx error and
+            # with it the request and its credential headers.
+            raise failure
         try:
             job = adapter.parse_submit(response, plan)
         except REFUSALS:
@@ -168,9 +172,12 @@ class Engine:
                     self.on_update(job)
             except (httpx.TransportError, RateLimitError, ProviderUnavailableError) as exc:
                 errors += 1
-                if errors > policy.transient_errors:
-                    raise _as_provider_error(exc, adapter.name) from None
+                failure = _as_provider_error(exc, adapter.name)
                 pause = getattr(exc, "retry_after", None)
+            else:
+                continue
+            if errors > policy.transient_errors:
+                raise failure  # outside the except block: no httpx error in its chain
         return job
 
     def cancel(self, adapter: VideoProvider, job: Job, creds: Credentials) -> Steps[None]:
@@ -214,11 +221,12 @@ class Engine:
                 return Fetched(got.bytes_written, got.response.headers.get("content-type"),
                                got.sha256)
             except (httpx.TransportError, ProviderUnavailableError, RateLimitError) as exc:
-                if tries >= self.poll_policy.download_tries:
-                    raise _as_provider_error(exc, adapter.name) from None
+                failure = _as_provider_error(exc, adapter.name)
                 hinted = getattr(exc, "retry_after", None)
-                yield Sleep(hinted if hinted is not None
-                            else self.poll_policy.interval(tries - 1, self.rng))
+            if tries >= self.poll_policy.download_tries:
+                raise failure  # outside the except block: no httpx error in its chain
+            yield Sleep(hinted if hinted is not None
+                        else self.poll_policy.interval(tries - 1, self.rng))
 
     # -- the whole job -------------------------------------------------------------------------
     def run(self, adapter: VideoProvider, plan: Plan, creds: Credentials, target: Path | None,

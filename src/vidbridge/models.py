@@ -113,6 +113,11 @@ class ImageInput(Frozen):
             if seen != self.mime_type:
                 raise ValueError(f"mime_type says {self.mime_type} but the bytes are "
                                  f"{seen or 'not a known image type'}")
+            try:  # a truncated or corrupt file must fail here, naming the field, not in plan()
+                _image_size(self.data)
+            except Exception as unreadable:
+                raise ValueError(f"the {self.mime_type} bytes are not a readable image "
+                                 f"({type(unreadable).__name__})") from None
         return self
 
     @classmethod

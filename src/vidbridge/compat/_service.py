@@ -18,6 +18,7 @@ import builtins
 import json
 import logging
 import os
+import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 # Ledger states whose job the caller sees as queued / in progress.
 SHOWN_STATES = frozenset({"accepted", "succeeded", "timeout", "downloaded", "finished"})
 log = logging.getLogger("vidbridge.compat")
+WHOLE_SECONDS = re.compile(r"[0-9]{1,4}")
 
 DEFAULT_MODEL = "sora-2"  # what the official API assumes when `model` is left out
 DEFAULT_SECONDS = "4"
@@ -201,7 +203,9 @@ class VideoService:
                                     f"'4', but got {type(seconds).__name__} instead.",
                                     param="seconds", code="invalid_type")
         text = str(seconds).strip()
-        if not text.isdigit() or int(text) <= 0:
+        # ASCII digits only, and few: str.isdigit() accepts "²" and int() refuses it, and a
+        # 5,000-digit number is past int()'s limit; both are the caller's mistake, never a 500.
+        if not WHOLE_SECONDS.fullmatch(text) or int(text) <= 0:
             raise e.BadRequestError(f"Invalid value: '{seconds}'. 'seconds' must be a whole "
                                     "number of seconds such as '4', '8' or '12'.",
                                     param="seconds", code="invalid_value")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
+import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
@@ -37,10 +37,12 @@ from ..ledger import default_ledger_path
 from ..redaction import install as install_log_redaction
 from . import batches, links, webhooks, workers
 from .auth import GatewayKeys
+from .bodies import parse_json_object
 from .limits import BodyLimit
 from .ops import Ops
 
 log = logging.getLogger("vidbridge.gateway")
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")
 RETRY_AFTER_S = 5  # what a caller over its concurrency cap is told to wait
 SWEEP_INTERVAL_S = 60.0
 Handler = Callable[[Request, AsyncVideos], Awaitable[Response]]
@@ -137,7 +139,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     async def list_videos(request: Request, view: AsyncVideos) -> Response:
         query = request.query_params
         limit = query.get("limit")
-        if limit is not None and not limit.lstrip("-").isdigit():
+        # ASCII digits, bounded: "²".isdigit() is true and int() of 5,000 digits raises.
+        if limit is not None and not WHOLE_NUMBER.fullmatch(limit):
             raise e.BadRequestError(f"Invalid 'limit': expected an integer, but got '{limit}' "
                                     "instead.", param="limit", code="invalid_type")
         page = await view.list(after=query.get("after"),
@@ -258,15 +261,7 @@ async def _create_fields(request: Request) -> dict[str, Any]:
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    try:
-        body = json.loads(raw) if raw else {}
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise e.BadRequestError("We could not parse the JSON body of your request.",
-                                code="invalid_json")
-    return body
+    return parse_json_object(await request.body())
 
 
 # --- errors in the official shape ---------------------------------------------------------------

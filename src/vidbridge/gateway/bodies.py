@@ -1,0 +1,87 @@
+"""JSON request bodies read with limits: a hostile body is a 400, never a 500.
+
+``json.loads`` recurses once per nesting level (100,000 ``[`` is a ``RecursionError``) and
+``int()`` refuses numbers past 4,300 digits with a ``ValueError`` deep inside a handler. The
+gateway's bodies are a handful of flat fields, so it refuses, before parsing, nesting deeper
+than ``MAX_DEPTH``, and, while parsing, any number longer than ``MAX_NUMBER_CHARS``,
+naming the field that held it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from ..compat import _errors as e
+
+MAX_DEPTH = 32
+MAX_NUMBER_CHARS = 32  # a float with every digit written is 24; no field needs more
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+class _Oversized(str):
+    """A number too long (or too large) to read: kept as text until its field is known."""
+
+
+def _number(text: str) -> Any:
+    if len(text) > MAX_NUMBER_CHARS:
+        return _Oversized(text)
+    if not any(char in text for char in ".eE"):
+        return int(text)
+    value = float(text)
+    return value if math.isfinite(value) else _Oversized(text)  # 1e999999 is inf
+
+
+def _refuse_constant(name: str) -> Any:
+    raise e.BadRequestError(f"We could not parse the JSON body of your request: {name} is not "
+                            "JSON.", code="invalid_json")
+
+
+def _checked(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    for key, value in pairs:
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(item, _Oversized) for item in values):
+            raise e.BadRequestError(
+                f"Invalid value for '{key}': a number longer than {MAX_NUMBER_CHARS} "
+                "characters, or too large to represent.", param=key, code="invalid_value")
+    return dict(pairs)
+
+
+def nesting_depth(text: str) -> int:
+    """How deep arrays and objects nest in ``text`` (brackets inside strings do not count)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return 0  # cannot be too deep: skip the scan
+    depth = deepest = 0
+    for bracket in _BRACKET.finditer(_STRING.sub("", text)):
+        depth += 1 if bracket[0] in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object, or ``BadRequestError`` (``invalid_json`` / ``invalid_value``)."""
+    if not raw:
+        return {}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and nesting_depth(text) > MAX_DEPTH:
+        raise e.BadRequestError(f"We could not parse the JSON body of your request: it nests "
+                                f"deeper than {MAX_DEPTH} levels.", code="invalid_json")
+    body: Any = None
+    if text is not None:
+        try:
+            body = json.loads(text, parse_int=_number, parse_float=_number,
+                              parse_constant=_refuse_constant, object_pairs_hook=_checked)
+        except (json.JSONDecodeError, RecursionError):
+            body = None
+    if isinstance(body, _Oversized):
+        body = None
+    if not isinstance(body, dict):
+        raise e.BadRequestError("We could not parse the JSON body of your request.",
+                                code="invalid_json")
+    return body

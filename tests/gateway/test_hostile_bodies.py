@@ -1,0 +1,51 @@
+"""Hostile JSON and numbers at the gateway: 400 naming what was wrong, never a 500, and the
+server keeps serving other clients."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from vidbridge.gateway.bodies import MAX_DEPTH, nesting_depth, parse_json_object
+
+from .conftest import KEY, Running
+
+HEADERS = {"authorization": f"Bearer {KEY}", "content-type": "application/json"}
+CASES = [
+    ("POST", "/videos", b"[" * 100_000, "invalid_json", None),
+    ("POST", "/videos", b'{"prompt": ' + b'{"a": ' * 5000 + b"1" + b"}" * 5000 + b"}",
+     "invalid_json", None),
+    ("POST", "/videos", b'{"prompt": "p", "seconds": "\xc2\xb2"}', "invalid_value", "seconds"),
+    ("POST", "/videos", b'{"prompt": "p", "seconds": "' + b"9" * 5000 + b'"}', "invalid_value",
+     "seconds"),
+    ("POST", "/videos", b'{"prompt": "p", "seconds": ' + b"9" * 5000 + b"}", "invalid_value",
+     "seconds"),
+    ("POST", "/videos", b'{"prompt": "p", "seconds": 1e999999}', "invalid_value", "seconds"),
+    ("POST", "/videos", b'{"prompt": "p", "seconds": NaN}', "invalid_json", None),
+    ("POST", "/videos", b"\xff\xfe not utf-8", "invalid_json", None),
+    ("GET", "/videos?limit=" + "9" * 5000, b"", "invalid_type", "limit"),
+    ("GET", "/videos?limit=%C2%B2", b"", "invalid_type", "limit"),
+    ("POST", "/videos/video_x/remix", b"[" * 50_000, "invalid_json", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "code", "param"), CASES,
+                         ids=[f"{m} {p[:20]} {b[:12]!r}" for m, p, b, _, _ in CASES])
+def test_hostile_bodies_are_400_naming_the_field(gw: Running, method: str, path: str,
+                                                 body: bytes, code: str,
+                                                 param: str | None) -> None:
+    answer = httpx.request(method, gw.v1 + path, content=body or None, headers=HEADERS,
+                           timeout=30)
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == code
+    assert error["param"] == param
+    # ... and the server still serves everyone else.
+    assert httpx.get(gw.v1 + "/videos", headers=HEADERS, timeout=30).status_code == 200
+
+
+def test_depth_is_counted_outside_strings() -> None:
+    assert nesting_depth('{"a": "' + "[" * 1000 + '"}') == 1
+    assert nesting_depth("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)) == MAX_DEPTH + 1
+    assert parse_json_object(b'{"a": [[1]], "b": 1.5, "c": -2}') == {"a": [[1]], "b": 1.5,
+                                                                     "c": -2}
