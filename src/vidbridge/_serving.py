@@ -12,15 +12,17 @@ from typing import Any, Literal
 @contextlib.contextmanager
 def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, *,
                     lifespan: Literal["on", "off"] = "off",
-                    name: str = "vidbridge-server") -> Iterator[str]:
+                    name: str = "vidbridge-server", http: Any = "auto") -> Iterator[str]:
     """Serve ``app`` in a daemon thread; yields its base URL (port 0 picks a free port).
+
+    ``http`` is uvicorn's protocol choice or class (the gateway's cuts off slow heads).
 
     Leaving the block stops the server as a shutdown would (lifespan handlers run if on).
     """
     import uvicorn
 
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                           lifespan=lifespan))
+                                           lifespan=lifespan, http=http))
     # uvicorn installs no signal handlers outside the main thread, so this is safe.
     thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()

@@ -161,6 +161,10 @@ class GatewayConfig(_Section):
     public_url: str | None = None
     link_secret_env: str = "VIDBRIDGE_LINK_SECRET"  # HMAC key of signed content links
     link_ttl_s: float = Field(default=3600.0, gt=0)
+    # Slow clients are cut off (gateway/timeouts.py): a complete request head within
+    # header_timeout_s of connecting, the whole body within body_timeout_s of its first byte.
+    header_timeout_s: float = Field(default=10.0, gt=0, le=3600)
+    body_timeout_s: float = Field(default=60.0, gt=0, le=3600)
 
 
 class CompatConfig(_Section):

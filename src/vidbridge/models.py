@@ -113,11 +113,6 @@ class ImageInput(Frozen):
             if seen != self.mime_type:
                 raise ValueError(f"mime_type says {self.mime_type} but the bytes are "
                                  f"{seen or 'not a known image type'}")
-            try:  # a truncated or corrupt file must fail here, naming the field, not in plan()
-                _image_size(self.data)
-            except Exception as unreadable:
-                raise ValueError(f"the {self.mime_type} bytes are not a readable image "
-                                 f"({type(unreadable).__name__})") from None
         return self
 
     @classmethod
@@ -128,8 +123,21 @@ class ImageInput(Frozen):
 
     @property
     def size(self) -> tuple[int, int] | None:
-        """(width, height) of image bytes, read lazily with Pillow; None for a URL."""
-        return _image_size(self.data) if self.data is not None else None
+        """(width, height) of image bytes, read lazily with Pillow; None for a URL.
+
+        Bytes Pillow cannot read (a truncated or corrupt file behind valid magic bytes) are a
+        ``CapabilityError`` on ``image``, not Pillow's own exception.
+        """
+        if self.data is None:
+            return None
+        try:
+            return _image_size(self.data)
+        except Exception as unreadable:  # UnidentifiedImageError, SyntaxError, bomb checks...
+            reason = f"{type(unreadable).__name__}"
+        from .errors import CapabilityError
+
+        raise CapabilityError(f"the {self.mime_type} image bytes cannot be read ({reason})",
+                              field="image", allowed=["a complete PNG, JPEG, WebP or GIF file"])
 
     def data_uri(self) -> str:
         """The bytes as a ``data:`` URI (several providers take images this way)."""

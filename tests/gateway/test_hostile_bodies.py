@@ -49,3 +49,22 @@ def test_depth_is_counted_outside_strings() -> None:
     assert nesting_depth("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)) == MAX_DEPTH + 1
     assert parse_json_object(b'{"a": [[1]], "b": 1.5, "c": -2}') == {"a": [[1]], "b": 1.5,
                                                                      "c": -2}
+
+
+def test_only_our_own_bug_is_a_500_logged_with_its_request_id(
+        gw: Running, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    from vidbridge.compat.openai import AsyncVideos
+
+    async def broken(self: object, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug of ours")
+
+    monkeypatch.setattr(AsyncVideos, "retrieve", broken)
+    with caplog.at_level("ERROR", logger="vidbridge.gateway"):
+        answer = httpx.get(gw.v1 + "/videos/video_x", headers=HEADERS, timeout=30)
+    assert answer.status_code == 500
+    request_id = answer.headers["x-request-id"]
+    assert request_id.startswith("req_") and request_id in answer.json()["error"]["message"]
+    assert "a bug of ours" not in answer.text  # never echoed
+    logged = [r for r in caplog.records if request_id in r.getMessage()]
+    assert logged and logged[0].exc_info is not None

@@ -34,10 +34,12 @@ def serve(config: str | Path | Config | None, host: str = DEFAULT_HOST,
     import uvicorn
 
     from .auth import refuse_open_bind
+    from .timeouts import guarded_h11
 
     refuse_open_bind(host, insecure_no_auth)
-    uvicorn.run(create_app(config, insecure_no_auth=insecure_no_auth), host=host, port=port,
-                log_level="info", proxy_headers=False)
+    app = create_app(config, insecure_no_auth=insecure_no_auth)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False,
+                http=guarded_h11(app.state.header_timeout_s))
 
 
 def serve_in_thread(app: Starlette, host: str = DEFAULT_HOST, port: int = 0
@@ -45,8 +47,11 @@ def serve_in_thread(app: Starlette, host: str = DEFAULT_HOST, port: int = 0
     """Serve ``app`` (lifespan on: recovery runs at start) in a thread; yields its base URL.
     Leaving the block stops it as a shutdown would: jobs in flight stay for the next start."""
     from .._serving import serve_in_thread as serve_app
+    from .timeouts import HEADER_TIMEOUT_S, guarded_h11
 
-    return serve_app(app, host, port, lifespan="on", name="vidbridge-gateway")
+    header_timeout_s = getattr(app.state, "header_timeout_s", HEADER_TIMEOUT_S)
+    return serve_app(app, host, port, lifespan="on", name="vidbridge-gateway",
+                     http=guarded_h11(header_timeout_s))
 
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "create_app", "serve", "serve_in_thread"]

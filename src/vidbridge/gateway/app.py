@@ -40,6 +40,7 @@ from .auth import GatewayKeys
 from .bodies import parse_json_object
 from .limits import BodyLimit
 from .ops import Ops
+from .timeouts import BodyDeadline
 
 log = logging.getLogger("vidbridge.gateway")
 WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")
@@ -117,9 +118,10 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
 
     def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
+            request_id = request_id_of(request)
             owner = auth.owner(request.headers.get("authorization"))
             response = await handler(request, videos.for_owner(owner))
-            response.headers["x-request-id"] = "req_" + secrets.token_hex(12)
+            response.headers["x-request-id"] = request_id
             return response
         return run
 
@@ -228,10 +230,12 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     ]
     app = Starlette(
         routes=routes, lifespan=lifespan,
-        middleware=[Middleware(BodyLimit, max_bytes=int(gateway.max_body_mb * 1024 * 1024))],
+        middleware=[Middleware(BodyDeadline, timeout_s=gateway.body_timeout_s),
+                    Middleware(BodyLimit, max_bytes=int(gateway.max_body_mb * 1024 * 1024))],
         exception_handlers={e.APIStatusError: _api_error, HTTPException: _http_error,
                             Exception: _internal_error})
     app.state.service = service
+    app.state.header_timeout_s = gateway.header_timeout_s
     app.state.videos = videos
     app.state.ops = ops
     app.state.webhooks = dispatcher
@@ -268,9 +272,11 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, e.APIStatusError)
+    request_id = request_id_of(request)
     if exc.status_code >= 500:
-        log.error("%s %s: %s", request.method, request.url.path, exc.detail)
-    return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=exc.headers)
+        log.error("%s %s %s: %s", request_id, request.method, request.url.path, exc.detail)
+    return JSONResponse(exc.to_body(), status_code=exc.status_code,
+                        headers={**exc.headers, "x-request-id": request_id})
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -283,10 +289,23 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
-    # Never echo an unexpected exception: it could carry anything. The log has the type.
-    log.exception("unexpected error in %s %s", request.method, request.url.path)
-    error = e.InternalServerError("The gateway had an error while processing your request.")
-    return JSONResponse(error.to_body(), status_code=500)
+    # Only our own bugs get here (client input is a 4xx before it reaches a handler's core).
+    # Never echo the exception: it could carry anything. The log has it, under the request id
+    # the caller is given, so a report can be matched to its traceback.
+    request_id = request_id_of(request)
+    log.exception("unexpected error %s in %s %s", request_id, request.method,
+                  request.url.path)
+    error = e.InternalServerError("The gateway had an error while processing your request "
+                                  f"(request id {request_id}).")
+    return JSONResponse(error.to_body(), status_code=500, headers={"x-request-id": request_id})
+
+
+def request_id_of(request: Request) -> str:
+    """This request's id (``req_`` + 24 hex), made on first use and kept on its state."""
+    found = getattr(request.state, "request_id", None)
+    if not isinstance(found, str):
+        found = request.state.request_id = "req_" + secrets.token_hex(12)
+    return found
 
 
 # --- housekeeping ------------------------------------------------------------------------------
