@@ -133,8 +133,8 @@ class Engine:
             raise failure
         try:
             job = adapter.parse_submit(response, plan)
-        except REFUSALS:
-            raise
+        except (*REFUSALS, SubmitUncertainError):
+            raise  # refused, or already uncertain with the adapter's own words
         except (ProviderError, ValueError, KeyError, TypeError) as exc:
             if not response.is_success:
                 raise

@@ -10,18 +10,13 @@ import pytest
 
 import vidbridge
 from vidbridge import Job, VidbridgeError, errors
-from vidbridge.testing import fake_credentials
-from vidbridge.testing.fuzz import TODAY
-from vidbridge.testing.scenarios import SCENARIOS, pick_case
+from vidbridge.testing.fuzz import fuzz_plan
 
 
 def plan_for(name: str) -> vidbridge.Plan:
-    provider = vidbridge.providers()[name]
-    case = pick_case(provider, SCENARIOS["text_to_video"], fake_credentials(provider),
-                     today=TODAY)
-    model = case.model.partition(":")[2]
-    return vidbridge.normalise(case.request, provider.models[model], provider=name,
-                               model=model, today=TODAY)
+    found = fuzz_plan(vidbridge.providers()[name])
+    assert found is not None
+    return found
 
 
 def call(name: str, parser: str, status: int, body: Any) -> Any:

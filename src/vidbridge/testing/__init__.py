@@ -25,7 +25,7 @@ from .cassettes import (
     scrub_response,
     vcr_config,
 )
-from .fuzz import FUZZ_EXAMPLES, SLOW_EXAMPLES, ParserFuzzSuite, fuzz_examples
+from .fuzz import FUZZ_EXAMPLES, SLOW_EXAMPLES, ParserFuzzSuite, fuzz_examples, fuzz_plan
 from .scenarios import (
     PROMPT,
     SCENARIOS,
@@ -60,6 +60,7 @@ __all__ = [
     "canonical_request",
     "fake_credentials",
     "fuzz_examples",
+    "fuzz_plan",
     "image_request",
     "long_text_request",
     "no_sleep",
