@@ -21,6 +21,7 @@ from pydantic import SecretStr
 
 from .engine import Engine, PollPolicy, Steps, adrive, drive
 from .errors import CapabilityError, ConfigError
+from .limits import Limiter, pool_limits
 from .models import (
     Job,
     ModelCapabilities,
@@ -79,7 +80,8 @@ class ClientCore:
                  clock: Callable[[], float] = time.monotonic, poll: PollPolicy | None = None,
                  policy: Policy = "nearest", deadline_s: float = DEFAULT_DEADLINE_S,
                  ledger: Ledger | None = None,
-                 today: Callable[[], date] = date.today) -> None:
+                 today: Callable[[], date] = date.today,
+                 max_concurrent: int | Mapping[str, int] | None = None) -> None:
         self.pm = pm or plugin_manager()
         self.today = today
         self.config = config
@@ -94,6 +96,27 @@ class ClientCore:
         self._lifecycle: Lifecycle | None = None
         self._adapters: dict[str, VideoProvider] | None = None
         self._configured: dict[str, Credentials] = {}
+        self.max_concurrent = max_concurrent
+
+    def limit_for(self, provider: str) -> int:
+        """Requests in flight to ``provider`` at once: the client argument (a number, or a
+        mapping by provider), else the provider's ``max_concurrent`` in the config."""
+        from .limits import DEFAULT_MAX_CONCURRENT
+
+        chosen = self.max_concurrent
+        if isinstance(chosen, Mapping):
+            chosen = chosen.get(provider)
+        if chosen is None and self.config is not None:
+            chosen = self.config.max_concurrent(provider)
+        return int(chosen or DEFAULT_MAX_CONCURRENT)
+
+    def pool_size(self) -> int:
+        """Connections for every provider's in-flight slots (the HTTP pool's size)."""
+        names = set(self.config.providers) if self.config is not None else set()
+        names |= set(self.credentials)
+        if isinstance(self.max_concurrent, Mapping):
+            names |= set(self.max_concurrent)
+        return sum(self.limit_for(name) for name in names) or 4 * self.limit_for("")
 
     # -- lookups -------------------------------------------------------------------------------
     def adapter(self, provider: str) -> VideoProvider:
@@ -311,8 +334,10 @@ class VideoClient:
                  sleep: Callable[[float], None] = time.sleep, **core: Any) -> None:
         self.core = ClientCore(credentials=credentials, config=config, **core)
         timeout = config.http_timeout() if config else httpx.Timeout(60.0, connect=10.0)
-        self.http = http or httpx.Client(transport=transport, timeout=timeout)
+        self.http = http or httpx.Client(transport=transport, timeout=timeout,
+                                         limits=pool_limits(self.core.pool_size()))
         self.sleep = sleep
+        self.limiter = Limiter(self.core.limit_for, asynchronous=False)
 
     @classmethod
     def from_config(cls, path: str | Path | None = None, **kwargs: Any) -> Self:
@@ -322,7 +347,7 @@ class VideoClient:
         return cls(config=load_config(path, pm=kwargs.get("pm")), **kwargs)
 
     def _run(self, steps: Steps[Any]) -> Any:
-        return drive(steps, self.http, self.sleep)
+        return drive(steps, self.http, self.sleep, self.limiter)
 
     def generate(self, request: VideoRequest | Mapping[str, Any], *, model: str | None = None,
                  route: str | None = None, output: str | Path | None = None,
@@ -370,8 +395,10 @@ class AsyncVideoClient:
                  sleep: Callable[[float], Any] | None = None, **core: Any) -> None:
         self.core = ClientCore(credentials=credentials, config=config, **core)
         timeout = config.http_timeout() if config else httpx.Timeout(60.0, connect=10.0)
-        self.http = http or httpx.AsyncClient(transport=transport, timeout=timeout)
+        self.http = http or httpx.AsyncClient(transport=transport, timeout=timeout,
+                                              limits=pool_limits(self.core.pool_size()))
         self.sleep = sleep
+        self.limiter = Limiter(self.core.limit_for, asynchronous=True)
 
     @classmethod
     def from_config(cls, path: str | Path | None = None, **kwargs: Any) -> Self:
@@ -380,7 +407,7 @@ class AsyncVideoClient:
         return cls(config=load_config(path, pm=kwargs.get("pm")), **kwargs)
 
     async def _run(self, steps: Steps[Any]) -> Any:
-        return await adrive(steps, self.http, self.sleep)
+        return await adrive(steps, self.http, self.sleep, self.limiter)
 
     async def generate(self, request: VideoRequest | Mapping[str, Any], *,
                        model: str | None = None, route: str | None = None,

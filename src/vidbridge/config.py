@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from .errors import ERROR_KINDS, ConfigError
+from .limits import DEFAULT_MAX_CONCURRENT
 from .models import ModelCapabilities, Policy
 from .provider import Credentials
 
@@ -51,6 +52,8 @@ class ProviderConfig(_Section):
     secret_key: SecretStr | None = None
     base_url: str | None = None
     timeout_s: float = Field(default=60.0, gt=0)
+    # Requests in flight to this provider at once (the rest queue); the HTTP pool matches.
+    max_concurrent: int = Field(default=DEFAULT_MAX_CONCURRENT, ge=1, le=4096)
     usd_per_unit: float | None = Field(default=None, gt=0)
     allow_retired: bool = False  # the base URL still serves retired models (reseller, archive)
     required: bool = True  # False: a missing env var disables the provider instead of failing
@@ -268,6 +271,10 @@ class Config(_Section):
 
     def ledger_path(self) -> Path | None:
         return Path(os.path.expanduser(self.ledger)) if self.ledger else None
+
+    def max_concurrent(self, provider: str) -> int | None:
+        entry = self.providers.get(provider)
+        return entry.max_concurrent if entry else None
 
     def http_timeout(self) -> httpx.Timeout:
         longest = max((p.timeout_s for p in self.providers.values()), default=60.0)

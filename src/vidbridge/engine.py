@@ -36,6 +36,7 @@ from .errors import (
 )
 from .files import Sink as _Sink
 from .files import write_atomically
+from .limits import Limiter, tag
 from .models import Job, Plan
 from .provider import Credentials, VideoProvider
 
@@ -115,7 +116,7 @@ class Engine:
     # -- submit --------------------------------------------------------------------------------
     def submit(self, adapter: VideoProvider, plan: Plan, creds: Credentials) -> Steps[Job]:
         """One submit, never retried here: a repeat could pay twice."""
-        request = adapter.build_submit(plan, creds)
+        request = tag(adapter.build_submit(plan, creds), adapter.name)
         failure: ProviderError | None = None
         try:
             response = yield request
@@ -165,7 +166,7 @@ class Engine:
             yield Sleep(wait)
             rounds += 1
             try:
-                response = yield adapter.build_poll(job, creds)
+                response = yield tag(adapter.build_poll(job, creds), adapter.name)
                 job = adapter.parse_job(response, job)
                 errors, pause = 0, job.poll_after
                 if self.on_update is not None:
@@ -186,7 +187,7 @@ class Engine:
         if request is None:
             return
         with contextlib.suppress(httpx.TransportError, ProviderError):
-            adapter.raise_for_error((yield request))
+            adapter.raise_for_error((yield tag(request, adapter.name)))
 
     # -- download ------------------------------------------------------------------------------
     def download(self, adapter: VideoProvider, job: Job, creds: Credentials, target: Path,
@@ -204,7 +205,7 @@ class Engine:
                 raise ProviderError(f"{adapter.name} job {job.id} has no output to download",
                                     provider=adapter.name)
             try:
-                got: Downloaded = yield Download(request, target)
+                got: Downloaded = yield Download(tag(request, adapter.name), target)
                 adapter.raise_for_error(got.response)
                 if got.temp_path is None:
                     raise ProviderUnavailableError("download produced no file",
@@ -272,8 +273,8 @@ def _as_provider_error(exc: BaseException, provider: str) -> ProviderError:
 # --- the two drivers -------------------------------------------------------------------------
 
 def drive(steps: Steps[T], client: httpx.Client,
-          sleep: Callable[[float], None] = time.sleep) -> T:
-    """Run engine steps with a sync client."""
+          sleep: Callable[[float], None] = time.sleep, limiter: Limiter | None = None) -> T:
+    """Run engine steps with a sync client (``limiter``: per-provider in-flight slots)."""
     reply: Any = None
     error: BaseException | None = None
     while True:
@@ -285,16 +286,20 @@ def drive(steps: Steps[T], client: httpx.Client,
         try:
             if isinstance(step, Sleep):
                 sleep(step.seconds)
-            elif isinstance(step, Download):
-                reply = _download_sync(client, step)
+            elif limiter is None:
+                reply = (_download_sync(client, step) if isinstance(step, Download)
+                         else client.send(step))
             else:
-                reply = client.send(step)
+                with limiter.slot(step.request if isinstance(step, Download) else step):
+                    reply = (_download_sync(client, step) if isinstance(step, Download)
+                             else client.send(step))
         except httpx.TransportError as exc:
             error = exc
 
 
 async def adrive(steps: Steps[T], client: httpx.AsyncClient,
-                 sleep: Callable[[float], Any] | None = None) -> T:
+                 sleep: Callable[[float], Any] | None = None,
+                 limiter: Limiter | None = None) -> T:
     """Run engine steps with an async client; ``sleep`` may be sync or async."""
     import anyio
 
@@ -311,10 +316,13 @@ async def adrive(steps: Steps[T], client: httpx.AsyncClient,
                 waited = (sleep or anyio.sleep)(step.seconds)
                 if waited is not None and hasattr(waited, "__await__"):
                     await waited
-            elif isinstance(step, Download):
-                reply = await _download_async(client, step)
+            elif limiter is None:
+                reply = await (_download_async(client, step) if isinstance(step, Download)
+                               else client.send(step))
             else:
-                reply = await client.send(step)
+                async with limiter.slot(step.request if isinstance(step, Download) else step):
+                    reply = await (_download_async(client, step) if isinstance(step, Download)
+                                   else client.send(step))
         except httpx.TransportError as exc:
             error = exc
 

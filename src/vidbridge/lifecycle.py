@@ -35,6 +35,7 @@ from .errors import (
     error_kind,
 )
 from .ledger import FAILED_STATES, UNANSWERED_STATES, Entry, JobOwnedError
+from .limits import tag
 from .models import Job
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ class Lifecycle:
         if request is None:
             return None
         try:
-            found = parse((yield request), plan)
+            found = parse((yield tag(request, adapter.name)), plan)
         except (httpx.TransportError, ProviderError):
             return None
         matches = found if isinstance(found, list) else [found] if found is not None else []
@@ -145,7 +146,7 @@ class Lifecycle:
         (a typo must not be adopted). Raises the provider's error if it does not."""
         job = Job(provider=entry.provider, model=entry.model, id=job_id, status="queued",
                   backend=adapter.backend(creds), credential=creds.name)
-        response = yield adapter.build_poll(job, creds)
+        response = yield tag(adapter.build_poll(job, creds), adapter.name)
         polled: Job = adapter.parse_job(response, job)
         return polled.model_copy(update={"provider": entry.provider, "model": entry.model,
                                          "credential": creds.name})
