@@ -160,6 +160,13 @@ class Lifecycle:
         except JobTimeoutError as exc:
             ledger.ended(key, exc.job or job, "timeout", "timeout", str(exc))
             raise
+        except (ContentPolicyError, JobFailedError) as exc:
+            # A poll answer that *is* the job's ending (e.g. Veo's filtered operation).
+            ended = getattr(exc, "job", None) or job.model_copy(update={"status": "failed"})
+            state = "content_policy" if isinstance(exc, ContentPolicyError) else "failed"
+            ledger.ended(key, ended if ended.done else ended.model_copy(
+                update={"status": "failed"}), state, error_kind(exc), str(exc))
+            raise
         if job.status != "succeeded":
             error = failure_of(job)
             state = "content_policy" if isinstance(error, ContentPolicyError) else None

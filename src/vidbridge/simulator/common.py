@@ -36,6 +36,13 @@ class Simulator:
         self.scenarios = Scenarios(settings.seed)
         self.global_specs = scenarios.parse(settings.scenario)
 
+    def jobs_created(self) -> dict[str, int]:
+        """Upstream jobs accepted so far, per wire (``openai``, ``gemini``, ``vertex``,
+        ``runway``, ``kling``): what a provider would bill. Refused submits make none."""
+        return {wire: len(self.store.all(wire))
+                for wire in ("openai", "gemini", "vertex", "runway", "kling")
+                if self.store.all(wire)}
+
     def request_specs(self, request: Request) -> tuple[Spec, ...]:
         """Specs named by the request's scenario header."""
         try:
