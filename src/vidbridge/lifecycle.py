@@ -163,9 +163,9 @@ class Lifecycle:
         except (ContentPolicyError, JobFailedError) as exc:
             # A poll answer that *is* the job's ending (e.g. Veo's filtered operation).
             ended = getattr(exc, "job", None) or job.model_copy(update={"status": "failed"})
-            state = "content_policy" if isinstance(exc, ContentPolicyError) else "failed"
+            ending = "content_policy" if isinstance(exc, ContentPolicyError) else "failed"
             ledger.ended(key, ended if ended.done else ended.model_copy(
-                update={"status": "failed"}), state, error_kind(exc), str(exc))
+                update={"status": "failed"}), ending, error_kind(exc), str(exc))
             raise
         if job.status != "succeeded":
             error = failure_of(job)
