@@ -230,7 +230,8 @@ class ClientCore:
                        request_id: str | None = None) -> Steps[VideoResult]:
         """``request_id`` keys the ledger rows of this request (the gateway's video id)."""
         request = as_request(request)
-        request_id = request_id or uuid.uuid4().hex[:12]
+        # A new id cannot have ledger rows yet: the per-candidate read is skipped.
+        fresh, request_id = request_id is None, request_id or uuid.uuid4().hex[:12]
         target = Path(output) if output is not None else None
         name = route or model
         if name is None:
@@ -239,15 +240,16 @@ class ClientCore:
             name = self.config.default_route
         try:
             if route is not None or self.is_route(name):
-                return (yield from self.router.run(request, name, target, policy, request_id))
+                return (yield from self.router.run(request, name, target, policy, request_id,
+                                                   fresh=fresh))
             plan = self.plan(request, name, policy, request_id)
-            return (yield from self.single_steps(plan, target, request_id))
+            return (yield from self.single_steps(plan, target, request_id, fresh=fresh))
         except BaseException as exc:  # observers close what they opened (spans, gauges)
             emit_request_failed(self.pm, request_id, exc)
             raise
 
-    def single_steps(self, plan: Plan, target: Path | None,
-                     request_id: str | None = None) -> Steps[VideoResult]:
+    def single_steps(self, plan: Plan, target: Path | None, request_id: str | None = None,
+                     *, fresh: bool = False) -> Steps[VideoResult]:
         """One model, no fallback: the same ledger machine as a route's candidate."""
         adapter = self.adapter(plan.provider)
         creds = self.creds_for(plan.provider)
@@ -256,7 +258,8 @@ class ClientCore:
             emit_adjustment(self.pm, plan.provider, plan.model, adjustment)
         outcome = yield from self.lifecycle.attempt(
             adapter, plan, creds, request_key=request_id or uuid.uuid4().hex[:12],
-            target=target, deadline=self.clock() + self.deadline_s)
+            target=target, deadline=self.clock() + self.deadline_s,
+            fresh=fresh or request_id is None)
         if outcome.done is None:
             assert outcome.error is not None
             raise outcome.error

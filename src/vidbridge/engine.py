@@ -348,7 +348,8 @@ def next_hop(request: httpx.Request, response: httpx.Response) -> httpx.Request:
 def _download_sync(client: httpx.Client, step: Download) -> Downloaded:
     request = step.request
     for _ in range(MAX_REDIRECTS + 1):
-        with client.stream(request.method, request.url, headers=request.headers) as response:
+        response = client.send(request, stream=True)
+        with contextlib.closing(response):
             if response.is_redirect and "location" in response.headers:
                 request = next_hop(request, response)
                 continue
@@ -370,8 +371,8 @@ def _download_sync(client: httpx.Client, step: Download) -> Downloaded:
 async def _download_async(client: httpx.AsyncClient, step: Download) -> Downloaded:
     request = step.request
     for _ in range(MAX_REDIRECTS + 1):
-        async with client.stream(request.method, request.url,
-                                 headers=request.headers) as response:
+        response = await client.send(request, stream=True)
+        try:
             if response.is_redirect and "location" in response.headers:
                 request = next_hop(request, response)
                 continue
@@ -387,4 +388,6 @@ async def _download_async(client: httpx.AsyncClient, step: Download) -> Download
                 raise
             sink.close(keep=True)
             return Downloaded(response, sink.path, sink.written, sink.digest.hexdigest())
+        finally:
+            await response.aclose()
     raise httpx.TooManyRedirects("download redirected too often", request=request)

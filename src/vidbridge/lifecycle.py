@@ -212,10 +212,11 @@ class Lifecycle:
     def attempt(self, adapter: VideoProvider, plan: Plan, creds: Credentials, *,
                 request_key: str, target: Path | None, deadline: float | None,
                 retry_wait: RetryWait | None = None,
-                refused: Callable[[ProviderError], None] | None = None) -> Steps[Outcome]:
+                refused: Callable[[ProviderError], None] | None = None,
+                fresh: bool = False) -> Steps[Outcome]:
         """Run one candidate to an ``Outcome``; a row this request already has for it is
-        carried forward instead of submitting again."""
-        previous = self.previous(request_key, plan.provider, plan.model)
+        carried forward instead of submitting again (``fresh``: the key is new, no read)."""
+        previous = None if fresh else self.previous(request_key, plan.provider, plan.model)
         if previous is not None and previous.state != "rejected":
             if previous.state in FAILED_STATES | {"abandoned"}:
                 return Outcome(0, previous.key, recorded_failure(previous), previous.job)

@@ -158,8 +158,12 @@ class Router:
 
     # -- running -----------------------------------------------------------------------------
     def run(self, request: VideoRequest, name: str, target: Path | None,
-            policy: Policy | None = None, request_id: str | None = None) -> Steps[VideoResult]:
+            policy: Policy | None = None, request_id: str | None = None, *,
+            fresh: bool = False) -> Steps[VideoResult]:
+        """Run a route. Under a ``request_id`` that has ledger rows, each candidate's row is
+        carried forward instead of submitting again; ``fresh`` says the id is new."""
         route_name, route = self.config.route(name)
+        fresh = fresh or request_id is None
         request_id = request_id or uuid.uuid4().hex[:12]
         deadline = self.core.clock() + route.deadline_s
         attempts: list[Attempt] = []
@@ -176,7 +180,8 @@ class Router:
             candidate = _Candidate(check.provider, check.model,
                                    self.core.adapter(check.provider), check.plan)
             started = self.core.clock()
-            outcome = yield from self._try(candidate, route, target, deadline, request_id)
+            outcome = yield from self._try(candidate, route, target, deadline, request_id,
+                                           fresh)
             attempt = _attempt(outcome, candidate, self.core.clock() - started)
             attempts.append(attempt)
             if outcome.done is not None:
@@ -195,7 +200,7 @@ class Router:
             attempts=attempts) from last_error
 
     def _try(self, candidate: _Candidate, route: RouteConfig, target: Path | None,
-             deadline: float, request_id: str) -> Steps[Outcome]:
+             deadline: float, request_id: str, fresh: bool = False) -> Steps[Outcome]:
         """One candidate through the ledger's machine: submit with retries (or carry on the
         row this request already has), wait, download."""
         core, provider = self.core, candidate.provider
@@ -217,7 +222,7 @@ class Router:
 
         outcome = yield from core.lifecycle.attempt(
             candidate.adapter, candidate.plan, creds, request_key=request_id, target=target,
-            deadline=deadline, refused=refused, retry_wait=retry_wait)
+            deadline=deadline, refused=refused, retry_wait=retry_wait, fresh=fresh)
         if outcome.done is not None or isinstance(outcome.error, JobFailedError):
             self.breaker.success(provider)  # the provider worked (even if the job did not)
         elif outcome.job is not None and getattr(outcome.error, "retryable", False):

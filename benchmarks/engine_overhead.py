@@ -1,0 +1,150 @@
+"""CPU time per job of vidbridge against a raw-httpx baseline doing the same durable work.
+
+One job = create + one poll + a 64 KiB download to a file, against one stub server (Runway's
+wire, in a child process so its work never lands on our CPU clock). Three contenders, in
+interleaved rounds within one run:
+
+- baseline: raw ``httpx.Client``; one SQLite row per state (intent, accepted, succeeded,
+  downloaded, finished) in WAL mode; the body streamed to a temporary file and renamed.
+- router: ``VideoClient.generate(route=...)`` (the ledger's state machine, events, screening).
+- single: ``VideoClient.generate(model="runway:gen4.5")``.
+
+Prints the median CPU ms per job of each and the ratios to the baseline (target <= 1.10).
+Run: .venv/bin/python benchmarks/engine_overhead.py [jobs_per_round] [rounds]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from vidbridge import VideoClient, VideoRequest
+from vidbridge.config import parse_config
+from vidbridge.engine import PollPolicy
+
+sys.path.insert(0, str(Path(__file__).parent))
+from children import child_server  # noqa: E402 - benchmark helper beside this file
+
+STUB = r"""
+import json, sys, uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+BODY = bytes(range(256)) * 256  # 64 KiB
+
+class Stub(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args): pass
+    def reply(self, body, kind="application/json"):
+        self.send_response(200)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.reply(json.dumps({"id": str(uuid.uuid4())}).encode())
+    def do_GET(self):
+        if self.path.startswith("/media/"):
+            return self.reply(BODY, "video/mp4")
+        task = self.path.rsplit("/", 1)[-1]
+        port = self.server.server_address[1]
+        self.reply(json.dumps({"id": task, "status": "SUCCEEDED",
+                               "createdAt": "2026-12-02T00:00:00.000Z",
+                               "output": [f"http://127.0.0.1:{port}/media/{task}.mp4"]}).encode())
+
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Stub).serve_forever()
+"""
+NO_WAIT = PollPolicy(first=0.0, factor=1.0, cap=0.0, jitter=0.0, provider_guidance=False)
+REQUEST = VideoRequest(prompt="overhead: a lighthouse at dusk", duration=5,
+                       aspect_ratio="16:9", resolution="720p")
+
+
+def baseline(base: str, folder: Path) -> Callable[[], None]:
+    """The same durable work by hand: what any careful integration has to pay."""
+    http = httpx.Client(timeout=30)
+    db = sqlite3.connect(folder / "baseline.sqlite3", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("CREATE TABLE IF NOT EXISTS states (job TEXT, state TEXT, data TEXT, at REAL)")
+    headers = {"Authorization": "Bearer key", "X-Runway-Version": "2024-11-06"}
+
+    def record(job: str, state: str, data: str = "") -> None:
+        db.execute("INSERT INTO states VALUES (?, ?, ?, ?)", (job, state, data, time.time()))
+
+    def one() -> None:
+        key = uuid.uuid4().hex
+        body = {"model": "gen4.5", "promptText": REQUEST.prompt, "ratio": "1280:720",
+                "duration": 5}
+        record(key, "intent", json.dumps(body))
+        created = http.post(f"{base}/v1/text_to_video", json=body, headers=headers).json()
+        record(key, "accepted", created["id"])
+        task = http.get(f"{base}/v1/tasks/{created['id']}", headers=headers).json()
+        record(key, "succeeded", json.dumps(task))
+        target = folder / "baseline.mp4"
+        temp = folder / f".baseline.mp4.{uuid.uuid4().hex[:12]}.part"
+        with http.stream("GET", task["output"][0]) as response, open(temp, "wb") as sink:
+            for chunk in response.iter_bytes():
+                sink.write(chunk)
+        os.replace(temp, target)
+        record(key, "downloaded", str(target))
+        record(key, "finished")
+
+    return one
+
+
+def vidbridge_jobs(base: str, folder: Path) -> tuple[Callable[[], None], Callable[[], None]]:
+    config = parse_config({
+        "ledger": str(folder / "ledger.sqlite3"),
+        "providers": {"runway": {"base_url": base, "api_key": "sim"}},
+        "routes": {"default": {"candidates": ["runway:gen4.5"]}}})
+    client = VideoClient(config=config, poll=NO_WAIT, sleep=lambda s: None)
+    out = folder / "out.mp4"
+
+    def routed() -> None:
+        client.generate(REQUEST, route="default", output=out)
+
+    def single() -> None:
+        client.generate(REQUEST, model="runway:gen4.5", output=out)
+
+    return routed, single
+
+
+def main(jobs: int = 100, rounds: int = 7) -> None:
+    with child_server(STUB, ready_path="/v1/tasks/ready") as base, \
+            tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        routed, single = vidbridge_jobs(base, folder)
+        contenders = {"baseline": baseline(base, folder), "router": routed, "single": single}
+        samples: dict[str, list[float]] = {name: [] for name in contenders}
+        for run in contenders.values():  # warm up: imports, connections, plugin loading
+            for _ in range(10):
+                run()
+        for _ in range(rounds):
+            for name, run in contenders.items():
+                started = time.process_time()
+                for _ in range(jobs):
+                    run()
+                samples[name].append((time.process_time() - started) / jobs * 1000)
+    base_ms = statistics.median(samples["baseline"])
+    print(f"CPU per job (create + 1 poll + 64 KiB download), median of {rounds} interleaved "
+          f"rounds of {jobs}:")
+    for name, values in samples.items():
+        ms = statistics.median(values)
+        print(f"  {name:<9} {ms:6.3f} ms  (min {min(values):.3f}, max {max(values):.3f})  "
+              f"ratio {ms / base_ms:.2f}")
+    worst = max(statistics.median(samples[n]) for n in ("router", "single")) / base_ms
+    print(f"target <= 1.10x baseline: {'met' if worst <= 1.10 else 'NOT met'} "
+          f"(worst {worst:.2f}x)")
+
+
+if __name__ == "__main__":
+    main(*(int(arg) for arg in sys.argv[1:3]))
