@@ -91,7 +91,7 @@ def main() -> None:
         if KILL == "submit-before" else {}
     app = create_app(cfg, client=client, keys=[os.environ["VB_KEY"]], poll_after_ms=10,
                      database_url=url,
-                     durable={"http": httpx.Client(transport=Killing(), timeout=10),
+                     durable={"http": httpx.Client(transport=Killing(), timeout=60),
                               "sleep": fast_sleep, "polling_interval_s": 0.05,
                               "heartbeat_s": 0.25, "hooks": hooks})
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

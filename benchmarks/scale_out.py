@@ -1,0 +1,186 @@
+"""Gateway workers on one PostgreSQL: throughput and added latency for 1, 2 and 3 workers.
+
+    .venv/bin/python benchmarks/scale_out.py [--jobs 60] [--cap 12]
+
+One run, side by side: the simulator (fast mode) in this process, counting Kling tasks in
+flight (submitted and not yet seen finished); a throwaway PostgreSQL (tests/postgres.py);
+N worker processes (tests/scale/worker.py, the `vidbridge serve` app with fast polling);
+closed-loop clients (official SDK) creating and polling videos. Baseline: the same jobs
+through the library directly (no gateway, no DBOS), so "added" is what the gateway and its
+durable workflows cost per job. Prints jobs/s, p50/p99 latency, the ratio to one worker, and
+the largest number of tasks in flight at the simulator against the configured cap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import openai  # noqa: E402
+from children import child_server  # noqa: E402 - helper beside this file
+from tests import postgres  # noqa: E402
+from tests.compat.simenv import POLL, afast_sleep, raw_config  # noqa: E402
+from tests.scale.test_workers import KEY, workers  # noqa: E402
+
+from vidbridge.client import AsyncVideoClient  # noqa: E402
+from vidbridge.config import parse_config  # noqa: E402
+from vidbridge.ledger import Ledger  # noqa: E402
+
+# The simulator in its own process (sharing no GIL with the clients), counting Kling tasks
+# in flight: submitted and not yet seen finished by a poll. GET /_bench/stats reads them.
+SIMULATOR = r"""
+import json, re, sys
+import uvicorn
+from vidbridge.simulator import SimulatorSettings, create_app
+
+SUBMIT = "/kling/v1/videos/text2video"
+TASK = re.compile(rb'"task_id"\s*:\s*"([^"]+)"')
+live, stats = set(), {"peak": 0, "submits": 0}
+inner = create_app(SimulatorSettings(fast=True, fast_polls=3, seed=1))
+
+
+async def app(scope, receive, send):
+    if scope["type"] == "http" and scope["path"] == "/_bench/stats":
+        body = json.dumps(stats).encode()
+        if scope["method"] == "DELETE":
+            live.clear()
+            stats.update(peak=0, submits=0)
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+        return
+    if scope["type"] != "http" or not scope["path"].startswith(SUBMIT):
+        await inner(scope, receive, send)
+        return
+    chunks = []
+
+    async def capture(message):
+        if message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+        await send(message)
+
+    await inner(scope, receive, capture)
+    body = b"".join(chunks)
+    found = TASK.search(body)
+    if found and scope["method"] == "POST":
+        stats["submits"] += 1
+        live.add(found.group(1))
+        stats["peak"] = max(stats["peak"], len(live))
+    elif found and (b'"succeed"' in body or b'"failed"' in body):
+        live.discard(found.group(1))
+
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
+
+POLL_MS = 50  # the clients' poll interval: the resolution of the latency figures
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def run_clients(bases: list[str], jobs: int, clients: int) -> tuple[float, list[float]]:
+    """Closed loop: ``clients`` threads each create a video and poll it to the end."""
+    sdks = [openai.OpenAI(base_url=f"{base}/v1", api_key=KEY, max_retries=2) for base in bases]
+    latencies: list[float] = []
+    lock = threading.Lock()
+    counter = iter(range(jobs))
+
+    def one_client(index: int) -> None:
+        sdk = sdks[index % len(sdks)]
+        for n in counter:
+            started = time.perf_counter()
+            video = sdk.videos.create(prompt=f"a kite, take {n}", seconds="5", size="1280x720")
+            done = sdk.videos.poll(video.id, poll_interval_ms=POLL_MS)
+            assert done.status == "completed", done.error
+            with lock:
+                latencies.append(time.perf_counter() - started)
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(one_client, range(clients)))
+    return time.perf_counter() - began, latencies
+
+
+def baseline(sim: str, tmp: Path, jobs: int, concurrency: int) -> tuple[float, list[float]]:
+    """The same jobs through the library directly: no gateway, no database server."""
+    cfg = parse_config(raw_config(sim, tmp))
+
+    async def main() -> tuple[float, list[float]]:
+        client = AsyncVideoClient(config=cfg, poll=POLL, sleep=afast_sleep,
+                                  ledger=Ledger(tmp / "direct.sqlite3"))
+        gate, latencies = asyncio.Semaphore(concurrency), []
+
+        async def one(n: int) -> None:
+            async with gate:
+                started = time.perf_counter()
+                await client.generate({"prompt": f"a kite {n}", "duration": 5},
+                                      model="kling:kling-v2-6:std", output=tmp / f"{n}.mp4",
+                                      request_id=f"direct-{n}")
+                latencies.append(time.perf_counter() - started)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(one(n) for n in range(jobs)))
+        wall = time.perf_counter() - began
+        await client.aclose()
+        return wall, latencies
+
+    return asyncio.run(main())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jobs", type=int, default=60)
+    parser.add_argument("--cap", type=int, default=12, help="[gateway.queues.kling] cap")
+    parser.add_argument("--clients", type=int, default=12)
+    args = parser.parse_args()
+    server = postgres.start()
+    rows = []
+    try:
+        with child_server(SIMULATOR, ready_path="/_bench/stats") as sim:
+            with tempfile.TemporaryDirectory() as folder:
+                wall, lat = baseline(sim, Path(folder), args.jobs, args.cap)
+            direct_p50 = statistics.median(lat)
+            print(f"direct library (no gateway): {args.jobs / wall:.1f} jobs/s, "
+                  f"p50 {direct_p50 * 1000:.0f} ms")
+            for count in (1, 2, 3):
+                httpx.delete(f"{sim}/_bench/stats")
+                url = server.create_database(f"bench{count}")
+                with tempfile.TemporaryDirectory() as folder, \
+                        workers(count, sim, Path(folder), url, cap=args.cap) as procs:
+                    wall, lat = run_clients([base for _, base in procs], args.jobs,
+                                            args.clients)
+                stats = httpx.get(f"{sim}/_bench/stats").json()
+                rows.append((count, args.jobs / wall, statistics.median(lat),
+                             percentile(lat, 0.99), stats["peak"], stats["submits"]))
+    finally:
+        server.stop()
+    one = rows[0][1]
+    print(f"{'workers':>7} {'jobs/s':>7} {'x1':>5} {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'added p50':>9} {'peak in flight':>14} {'submits':>7}")
+    for count, rate, p50, p99, peak, submits in rows:
+        print(f"{count:>7} {rate:>7.1f} {rate / one:>5.2f} {p50 * 1000:>7.0f} "
+              f"{p99 * 1000:>7.0f} {(p50 - direct_p50) * 1000:>8.0f}ms "
+              f"{peak:>7} <= {args.cap:<4} {submits:>7}")
+        assert peak <= args.cap, "the per-provider cap was exceeded"
+        assert submits == args.jobs, "a job was submitted twice (or never)"
+    print(json.dumps({"cap": args.cap, "jobs": args.jobs, "rows": rows}))
+
+
+if __name__ == "__main__":
+    main()
