@@ -149,6 +149,8 @@ class GatewayConfig(_Section):
     database_url_env: str = "VIDBRIDGE_DATABASE_URL"
     worker_timeout_s: float = Field(default=30.0, gt=0)  # silent this long: a worker is dead
     queues: dict[str, QueueConfig] = Field(default_factory=dict)
+    # Named key -> queue priority (1 runs first); keys not listed run after every listed one.
+    priorities: dict[str, int] = Field(default_factory=dict)
     keys_env: str = "VIDBRIDGE_GATEWAY_KEYS"
     keys: dict[str, GatewayKeyConfig] = Field(default_factory=dict)  # named keys, budgets
     admin_keys_env: str = "VIDBRIDGE_ADMIN_KEYS"  # the dashboard's keys, never API keys

@@ -106,7 +106,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
                                  **(webhook_options or {}))
     signer = links.LinkSigner.from_config(gateway, env)
     tasks: set[asyncio.Task[None]] = set()
-    videos = (workers.durable_videos(cfg, client, service, tasks, url, durable or {})
+    videos = (workers.durable_videos(cfg, client, service, tasks, url, durable or {}, key_name)
               if url else AsyncVideos(client, service, tasks, owner=""))
     poll_header = {"openai-poll-after-ms": str(poll_after_ms)}
     batch_queue = batches.Batches(store.path)  # the OpenAI Batch API shape over videos

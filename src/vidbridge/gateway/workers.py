@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ..config import Config
 
 log = logging.getLogger("vidbridge.gateway.workers")
+UNLISTED_PRIORITY = 1_000_000  # DBOS runs lower numbers first (1..2**31-1)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS gateway_workers (
@@ -72,7 +73,8 @@ class DurableJobs:
                  http: httpx.Client | None = None, sleep: Callable[[float], None] = time.sleep,
                  executor_id: str | None = None, heartbeat_s: float | None = None,
                  polling_interval_s: float = 0.2,
-                 hooks: dict[str, Callable[[str, str], None]] | None = None) -> None:
+                 hooks: dict[str, Callable[[str, str], None]] | None = None,
+                 key_name: Callable[[str], str | None] | None = None) -> None:
         self.config, self.service, self.core, self.url = config, service, core, url
         gateway = config.gateway
         self.worker_timeout_s = gateway.worker_timeout_s
@@ -88,6 +90,7 @@ class DurableJobs:
         self._owns_http = http is None
         self.sleep = sleep
         self.hooks = hooks or {}
+        self.key_name = key_name or (lambda _owner: None)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._queues: dict[str, Any] = {}
@@ -156,6 +159,15 @@ class DurableJobs:
         queue = self._queues.get(provider or "") or next(iter(self._queues.values()))
         with SetWorkflowID(work.video_id), SetEnqueueOptions(priority=priority):
             queue.enqueue(self._workflow, work.video_id)
+
+    def priority(self, owner: str) -> int | None:
+        """The queue priority of a gateway key's videos (``[gateway.priorities]``): None when
+        no priorities are configured (first come, first served)."""
+        table = self.config.gateway.priorities
+        if not table:
+            return None
+        name = self.key_name(owner)
+        return table.get(name, UNLISTED_PRIORITY) if name else UNLISTED_PRIORITY
 
     def recover(self) -> list[str]:
         """Videos the store has unfinished: enqueue each (a no-op for those already queued
@@ -238,14 +250,15 @@ def client_options(url: str | None) -> dict[str, Any]:
 
 
 def durable_videos(config: Config, client: AsyncVideoClient, service: VideoService,
-                   tasks: set[Any], url: str, options: Mapping[str, Any]) -> AsyncVideos:
+                   tasks: set[Any], url: str, options: Mapping[str, Any],
+                   key_name: Callable[[str], str | None] | None = None) -> AsyncVideos:
     """The videos the gateway serves, their work run as DBOS workflows."""
     from ..compat.openai import AsyncVideos
 
     if shared_tables(url) is not None and not _sql.is_url(client.core.ledger.path):
         raise ConfigError("with a postgresql:// database_url the client's ledger must be in "
                           "the same database (AsyncVideoClient(ledger=Ledger(url)))")
-    jobs = DurableJobs(config, service, client.core, url, **options)
+    jobs = DurableJobs(config, service, client.core, url, key_name=key_name, **options)
 
     class DurableVideos(AsyncVideos):
         """``AsyncVideos`` whose work is enqueued on the workers' shared queues."""
@@ -256,7 +269,7 @@ def durable_videos(config: Config, client: AsyncVideoClient, service: VideoServi
             return DurableVideos(self._client, self._service, self._tasks, owner)
 
         def start(self, work: Work) -> Any:
-            jobs.enqueue(work)
+            jobs.enqueue(work, priority=jobs.priority(self._owner))
             return None
 
         async def recover(self) -> list[str]:
