@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/simulator_throughput.py
 	$(PY) benchmarks/simulator_media.py
 	$(PY) benchmarks/gateway_load.py
+	$(PY) benchmarks/dashboard_pages.py
 
 clean:
 	rm -rf $(VENV) out

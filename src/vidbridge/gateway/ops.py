@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ class Ops:
         self.admin = AdminKeys.from_env(config.gateway.admin_keys_env, environ)
         self.service: VideoService | None = None
         self.metrics = self._metrics()
+        self.tracing = self._tracing(os.environ if environ is None else environ)
 
     def _metrics(self) -> MetricsObserver | None:
         if importlib.util.find_spec("prometheus_client") is None:
@@ -54,6 +56,19 @@ class Ops:
         observer = MetricsObserver(self.usage)
         self.client.core.pm.register(observer, name=f"vidbridge.metrics.{id(observer)}")
         return observer
+
+    def _tracing(self, env: Mapping[str, str]) -> Any:
+        """``VIDBRIDGE_OTEL=1``: spans for every job, to the process's tracer provider (set
+        up by e.g. ``opentelemetry-instrument``)."""
+        if env.get("VIDBRIDGE_OTEL") != "1":
+            return None
+        if importlib.util.find_spec("opentelemetry") is None:
+            log.warning("VIDBRIDGE_OTEL=1 but OpenTelemetry is missing: pip install "
+                        "'vidbridge[otel]'")
+            return None
+        from ..telemetry import instrument
+
+        return instrument(self.client.core.pm)
 
     def check_separate(self, auth: GatewayKeys) -> None:
         if self.admin.overlaps(auth.accepts):
@@ -90,8 +105,8 @@ class Ops:
         return scrape
 
     def close(self) -> None:
-        if self.metrics is not None:
-            pm = self.client.core.pm
-            if pm.is_registered(self.metrics):
-                pm.unregister(self.metrics)
+        pm = self.client.core.pm
+        for observer in (self.metrics, self.tracing):
+            if observer is not None and pm.is_registered(observer):
+                pm.unregister(observer)
         self.usage.close()
