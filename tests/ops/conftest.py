@@ -23,13 +23,14 @@ NAMED_KEYS = {
 
 @contextlib.contextmanager
 def ops_gateway(base: str, tmp: Path, *, client: Any = None, counter: Counter | None = None,
-                **gateway_table: Any) -> Iterator[Running]:
+                environ: dict[str, str] | None = None, **gateway_table: Any) -> Iterator[Running]:
     """A gateway with named keys and an admin key, in front of the simulator."""
     table = {"keys": NAMED_KEYS, **gateway_table}
     cfg = config(base, tmp, gateway=table)
     counter = counter or Counter()
     client = client or async_client(cfg, counter)
     app = create_app(cfg, client=client, database=tmp / "gateway.sqlite3",
-                     output_dir=tmp / "videos", poll_after_ms=10, keys=[KEY], environ=ENV)
+                     output_dir=tmp / "videos", poll_after_ms=10, keys=[KEY],
+                     environ={**ENV, **(environ or {})})
     with serve_in_thread(app) as url:
         yield Running(url, app, client, counter, tmp)

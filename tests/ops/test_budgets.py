@@ -93,3 +93,20 @@ def test_config_errors_name_the_key(sim: str, tmp_path: Path) -> None:
     overlap = {**ENV, "TEAM_X_KEY": "k1", "VIDBRIDGE_ADMIN_KEYS": KEY}
     with pytest.raises(ConfigError, match="admin keys must be separate"):
         create_app(cfg, keys=[KEY], environ=overlap, database=tmp_path / "g.sqlite3")
+
+
+def test_dashboard_lists_webhook_deliveries(sim: str, tmp_path: Path) -> None:
+    from vidbridge.webhooks import new_secret
+
+    from ..receiver import receiver
+
+    with receiver(down_for=0) as hook, ops_gateway(
+            sim, tmp_path, environ={"HOOK_SECRET": new_secret()},
+            webhooks=[{"url": hook.url, "secret_env": "HOOK_SECRET"}]) as gw:
+        team = openai.OpenAI(base_url=gw.v1, api_key=TEAM_B_KEY, max_retries=0)
+        video = team.videos.create_and_poll(model="kling-only", prompt="a kite", seconds="5")
+        hook.wait_for(1)
+        page = httpx.get(f"{gw.url}/dashboard/webhooks",
+                         headers={"authorization": f"Bearer {ADMIN_KEY}"}).text
+        assert f'href="/dashboard/jobs/{video.id}"' in page
+        assert "video.completed" in page and "delivered" in page and hook.url in page

@@ -224,7 +224,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         Route("/v1/videos/{video_id}/content", endpoint(content), methods=["GET"]),
         Route("/v1/videos/{video_id}/remix", endpoint(remix), methods=["POST"]),
         Route("/v1/vidbridge/usage", usage, methods=["GET"]),
-        *ops.routes(insecure=insecure_no_auth),
+        *ops.routes(insecure=insecure_no_auth, webhooks=dispatcher),
         *batches.routes(batch_queue, endpoint, lambda view: view._owner),
         Route(links.PATH, signed_content, methods=["GET"]),
     ]

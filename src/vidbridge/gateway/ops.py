@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from .metrics import MetricsObserver
 
 log = logging.getLogger("vidbridge.gateway")
+RECENT_S = 7 * 86400  # webhook deliveries the dashboard lists
+MAX_DELIVERIES = 200
 
 
 class Ops:
@@ -76,7 +78,8 @@ class Ops:
             raise ConfigError(f"${self.config.gateway.admin_keys_env} holds a key that is also "
                               "a gateway API key: admin keys must be separate secrets")
 
-    def routes(self, *, insecure: bool = False) -> list[BaseRoute]:
+    def routes(self, *, insecure: bool = False, webhooks: Any = None) -> list[BaseRoute]:
+        """``webhooks``: the gateway's webhook dispatcher, whose delivery log is shown."""
         found: list[BaseRoute] = [Route("/metrics", self._scrape(insecure), methods=["GET"])]
         if self.service is None or importlib.util.find_spec("jinja2") is None:
             log.warning("the dashboard needs jinja2: pip install 'vidbridge[server]'")
@@ -85,7 +88,16 @@ class Ops:
         from .dashboard.queries import DashboardData
 
         data = DashboardData(self.usage, self.service, self.config)
-        return [*found, *dashboard_routes(data, self.admin, clock=self.clock)]
+        deliveries = None
+        if webhooks is not None:
+            log_ = webhooks.deliveries
+
+            def deliveries() -> list[dict[str, Any]]:
+                # The newest week, newest first, capped: the log keeps every try.
+                rows = log_.rows("WHERE created_at >= ?", self.clock() - RECENT_S)
+                return rows[::-1][:MAX_DELIVERIES]
+        return [*found, *dashboard_routes(data, self.admin, webhooks=deliveries,
+                                          clock=self.clock)]
 
     def _scrape(self, insecure: bool) -> Callable[[Request], Any]:
         async def scrape(request: Request) -> Response:
