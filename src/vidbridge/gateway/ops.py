@@ -88,14 +88,16 @@ class Ops:
         from .dashboard.queries import DashboardData
 
         data = DashboardData(self.usage, self.service, self.config)
-        deliveries = None
+        deliveries: Callable[[], list[dict[str, Any]]] | None = None
         if webhooks is not None:
-            log_ = webhooks.deliveries
+            delivery_log = webhooks.deliveries
 
-            def deliveries() -> list[dict[str, Any]]:
+            def recent() -> list[dict[str, Any]]:
                 # The newest week, newest first, capped: the log keeps every try.
-                rows = log_.rows("WHERE created_at >= ?", self.clock() - RECENT_S)
+                rows: list[dict[str, Any]] = delivery_log.rows(
+                    "WHERE created_at >= ?", self.clock() - RECENT_S)
                 return rows[::-1][:MAX_DELIVERIES]
+            deliveries = recent
         return [*found, *dashboard_routes(data, self.admin, webhooks=deliveries,
                                           clock=self.clock)]
 
