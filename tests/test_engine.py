@@ -164,6 +164,25 @@ def test_submit_without_answer_is_uncertain_and_never_retried(mode: str) -> None
     assert server.submits == {"acme": 1}
 
 
+def test_submit_answer_that_cannot_be_decoded_is_uncertain_not_untyped(mode: str) -> None:
+    garbled = httpx.Response(200, headers={"content-encoding": "gzip"},
+                             stream=httpx.ByteStream(b"not gzip"))  # decoded only when read
+    server = FakeAcme(submit_script={"acme": [garbled]})
+    with pytest.raises(SubmitUncertainError):
+        runner(mode, server)("generate", REQUEST, model="acme:motion-2")
+    assert server.submits == {"acme": 1}
+
+
+def test_poll_answer_that_cannot_be_decoded_is_tolerated_like_a_dropped_one(
+        mode: str, tmp_path: Path) -> None:
+    garbled = httpx.Response(200, headers={"content-encoding": "gzip"},
+                             stream=httpx.ByteStream(b"not gzip"))  # decoded only when read
+    server = FakeAcme(poll_script={"acme": [garbled]})
+    result = runner(mode, server)("generate", REQUEST, model="acme:motion-2",
+                                  output=tmp_path / "out.mp4")
+    assert result.job.status == "succeeded" and server.submits == {"acme": 1}
+
+
 def test_unreachable_provider_is_a_retryable_unavailable_error(mode: str) -> None:
     def refused(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)

@@ -272,6 +272,17 @@ def _as_provider_error(exc: BaseException, provider: str) -> ProviderError:
 
 # --- the two drivers -------------------------------------------------------------------------
 
+def _undecodable(exc: httpx.DecodingError) -> httpx.TransportError:
+    """A body that claims an encoding it does not have is a broken answer, like a cut one:
+    the step logic treats it as a transport failure (a submit so answered is uncertain)."""
+    try:
+        request = exc.request
+    except RuntimeError:  # httpx raises when no request was attached
+        request = None
+    return httpx.RemoteProtocolError(f"undecodable response body ({type(exc).__name__})",
+                                     request=request)
+
+
 def drive(steps: Steps[T], client: httpx.Client,
           sleep: Callable[[float], None] = time.sleep, limiter: Limiter | None = None) -> T:
     """Run engine steps with a sync client (``limiter``: per-provider in-flight slots)."""
@@ -295,6 +306,8 @@ def drive(steps: Steps[T], client: httpx.Client,
                              else client.send(step))
         except httpx.TransportError as exc:
             error = exc
+        except httpx.DecodingError as exc:
+            error = _undecodable(exc)
 
 
 async def adrive(steps: Steps[T], client: httpx.AsyncClient,
@@ -325,6 +338,8 @@ async def adrive(steps: Steps[T], client: httpx.AsyncClient,
                                    else client.send(step))
         except httpx.TransportError as exc:
             error = exc
+        except httpx.DecodingError as exc:
+            error = _undecodable(exc)
 
 
 # Downloads follow redirects (the Gemini API's file URL answers 302 to storage) by hand:

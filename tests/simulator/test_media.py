@@ -1,8 +1,6 @@
 """Real MP4s: duration, frame size, frame rate and audio are what was asked."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from vidbridge.simulator import media
@@ -23,10 +21,8 @@ def test_clip_has_the_asked_shape(seconds: int, width: int, height: int, audio: 
 
 def test_same_shape_encodes_once() -> None:
     first = media.make_mp4(4, 640, 360, False)
-    started = time.perf_counter()
-    for _ in range(200):
+    for _ in range(200):  # the cache hands back the very same bytes, never a re-encode
         assert media.make_mp4(4, 640, 360, False) is first
-    assert time.perf_counter() - started < 0.5
 
 
 def test_bad_shape_is_refused() -> None:
