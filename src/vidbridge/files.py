@@ -7,6 +7,7 @@ vidbridge writes into that folder it removes part files untouched for ``STALE_PA
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import secrets
@@ -66,8 +67,32 @@ def _temp_beside(target: Path) -> tuple[int, str]:
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     _sweep_once(target.parent)
-    name = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.part")
+    # The writer's pid is in the name so a finished write can tell its dead predecessors'
+    # parts (a SIGKILLed download of the same target) from a live writer's.
+    name = str(target.parent / f".{target.name}.{os.getpid()}-{secrets.token_hex(6)}.part")
     return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), name
+
+
+def remove_dead_parts(target: Path) -> None:
+    """Remove ``target``'s part files whose writer process is gone (called once ``target``
+    is complete: they can only be earlier, killed attempts at the same file)."""
+    for path in target.parent.glob(f".{glob.escape(target.name)}.*-*.part"):
+        pid = path.name[len(target.name) + 2:].split("-", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process of this machine with ``pid`` exists (POSIX signal 0)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def write_atomically(target: Path, data: bytes) -> None:
@@ -77,6 +102,7 @@ def write_atomically(target: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(name, target)
+        remove_dead_parts(target)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise

@@ -47,6 +47,7 @@ from typing import Any
 
 from . import _sql
 from .errors import ConfigError
+from .files import process_alive
 from .models import Job, Plan
 
 SCHEMA = """
@@ -138,15 +139,7 @@ class Entry:
             return self.state == "intent"
         if self.host != _HOST:
             return True  # another machine's intent: we cannot tell; treat it as unanswered
-        if self.pid == os.getpid():
-            return False
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
+        return not process_alive(self.pid)
 
 
 def default_ledger_path() -> Path:
