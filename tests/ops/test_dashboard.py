@@ -22,7 +22,6 @@ from .conftest import ADMIN_KEY, ENV, NAMED_KEYS, TEAM_A_KEY
 from .seed import seed
 
 JOBS = 10_000
-PAGE_BUDGET_S = 1.0  # generous: a shared 2-core machine; measured figures are printed
 ADMIN = {"authorization": f"Bearer {ADMIN_KEY}"}
 
 
@@ -118,8 +117,10 @@ def test_query_plans_use_the_indexes(big: TestClient) -> None:
         assert re.search(r"USING (INDEX|INTEGER PRIMARY KEY)|SCAN usage$", plan), plan
 
 
-def test_pages_stay_fast_with_ten_thousand_jobs(big: TestClient, capsys: Any) -> None:
-    figures = {}
+# Page times are measured by benchmarks/dashboard_pages.py, not asserted here: a timer in a test
+# only measures how busy the machine is.
+def test_pages_paginate_and_filter_ten_thousand_jobs(big: TestClient) -> None:
+    figures: dict[str, float] = {}
     first, figures["jobs, first page"] = timed(big, "/dashboard", headers=ADMIN)
     assert first.status_code == 200 and first.text.count('class="job ') == PAGE_SIZE
     older = re.search(r'id="older" href="([^"]+)"', first.text)
@@ -137,9 +138,5 @@ def test_pages_stay_fast_with_ten_thousand_jobs(big: TestClient, capsys: Any) ->
     _, figures["job detail"] = timed(big, "/dashboard/jobs/video_seed004242", headers=ADMIN)
     spend, figures["spend"] = timed(big, "/dashboard/spend", headers=ADMIN)
     assert "team-b" in spend.text
-    _, figures["metrics"] = timed(big, "/metrics", headers=ADMIN)
-    with capsys.disabled():
-        print(f"\n  dashboard with {JOBS} jobs: " + ", ".join(
-            f"{name} {seconds * 1000:.0f} ms" for name, seconds in figures.items()))
-    slow = {name: s for name, s in figures.items() if s > PAGE_BUDGET_S}
-    assert not slow, slow
+    metrics, figures["metrics"] = timed(big, "/metrics", headers=ADMIN)
+    assert metrics.status_code == 200
