@@ -24,6 +24,7 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -35,6 +36,15 @@ from .provider import Credentials
 DEFAULT_FALLBACK_ON = ("rate_limited", "unavailable", "model_unavailable", "capability",
                        "timeout")
 ROUTE_ERROR_KINDS = tuple(sorted(ERROR_KINDS))
+POLL_INTERVAL_MAX_S = 600.0  # [gateway] poll_interval_s / serve --poll-interval: 0 < s <= this
+
+
+def check_poll_interval(seconds: float) -> float:
+    """A fixed poll interval in seconds, or ValueError saying what is allowed (NaN too)."""
+    if not 0 < seconds <= POLL_INTERVAL_MAX_S:
+        raise ValueError(f"{seconds!r} is out of range: allowed more than 0 and at most "
+                         f"{POLL_INTERVAL_MAX_S:g} seconds (unset: the provider's pace)")
+    return seconds
 
 
 class _Section(BaseModel):
@@ -170,6 +180,14 @@ class GatewayConfig(_Section):
     # header_timeout_s of connecting, the whole body within body_timeout_s of its first byte.
     header_timeout_s: float = Field(default=10.0, gt=0, le=3600)
     body_timeout_s: float = Field(default=60.0, gt=0, le=3600)
+    # Seconds between the status polls of every job the gateway runs (unset: the provider's
+    # pace, 2 s growing x1.5 up to 20 s and at least an adapter's documented minimum).
+    poll_interval_s: float | None = None
+
+    @field_validator("poll_interval_s")
+    @classmethod
+    def _poll_interval(cls, value: float | None) -> float | None:
+        return None if value is None else check_poll_interval(value)
 
 
 class CompatConfig(_Section):

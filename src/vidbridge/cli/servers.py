@@ -10,6 +10,16 @@ import typer
 from .app import app
 from .output import console
 
+# = config.POLL_INTERVAL_MAX_S (a test holds them equal; importing config would slow --help)
+POLL_INTERVAL_MAX_S = 600.0
+
+
+def _poll_interval(value: float | None) -> float | None:
+    if value is not None and not 0 < value <= POLL_INTERVAL_MAX_S:
+        raise typer.BadParameter(f"{value!r} is out of range: allowed more than 0 and at most "
+                                 f"{POLL_INTERVAL_MAX_S:g} seconds")
+    return value
+
 
 @app.command()
 def demo(out: Annotated[Path, typer.Option(help="folder for the MP4")] = Path("out")) -> None:
@@ -46,6 +56,10 @@ def serve(
     port: Annotated[int, typer.Option()] = 8760,
     insecure_no_auth: Annotated[bool, typer.Option(
         help="accept requests without a gateway key (local development only)")] = False,
+    poll_interval: Annotated[float | None, typer.Option(
+        "--poll-interval", callback=_poll_interval,
+        help="seconds between status polls of every job (default: [gateway] "
+             "poll_interval_s, else the provider's pace)")] = None,
 ) -> None:
     """Serve the OpenAI-compatible Videos API, routed by the config."""
     from ..gateway import serve as serve_gateway
@@ -57,4 +71,5 @@ def serve(
             "[bold red]warning:[/] --insecure-no-auth: the gateway accepts requests without a "
             "key; anyone who can reach it spends your provider credits (loopback only)",
             soft_wrap=True)
-    serve_gateway(config, host=host, port=port, insecure_no_auth=insecure_no_auth)
+    serve_gateway(config, host=host, port=port, insecure_no_auth=insecure_no_auth,
+                  poll_interval_s=poll_interval)

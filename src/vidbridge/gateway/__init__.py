@@ -29,15 +29,17 @@ def create_app(config: str | Path | Config | None, *, client: AsyncVideoClient |
 
 
 def serve(config: str | Path | Config | None, host: str = DEFAULT_HOST,
-          port: int = DEFAULT_PORT, insecure_no_auth: bool = False) -> None:
-    """Serve the gateway in the foreground until interrupted (``vidbridge serve``)."""
+          port: int = DEFAULT_PORT, insecure_no_auth: bool = False,
+          poll_interval_s: float | None = None) -> None:
+    """Serve the gateway in the foreground until interrupted (``vidbridge serve``);
+    ``poll_interval_s`` overrides ``[gateway] poll_interval_s``."""
     import uvicorn
 
     from .auth import refuse_open_bind
     from .timeouts import guarded_h11
 
     refuse_open_bind(host, insecure_no_auth)
-    app = create_app(config, insecure_no_auth=insecure_no_auth)
+    app = create_app(config, insecure_no_auth=insecure_no_auth, poll_interval_s=poll_interval_s)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False,
                 http=guarded_h11(app.state.header_timeout_s))
 

@@ -32,7 +32,9 @@ from ..compat._service import VideoService, default_output_dir
 from ..compat._store import VideoStore
 from ..compat._video import Video
 from ..compat.openai import AsyncVideos
-from ..config import Config
+from ..config import Config, check_poll_interval
+from ..engine import PollPolicy
+from ..errors import ConfigError
 from ..ledger import default_ledger_path
 from ..redaction import install as install_log_redaction
 from . import batches, links, webhooks, workers
@@ -55,7 +57,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
                retention_s: float | None = None, poll_after_ms: int = 1000,
                environ: Mapping[str, str] | None = None,
                webhook_options: dict[str, Any] | None = None, database_url: str | None = None,
-               durable: Mapping[str, Any] | None = None) -> Starlette:
+               durable: Mapping[str, Any] | None = None,
+               poll_interval_s: float | None = None) -> Starlette:
     """Build the gateway.
 
     ``config``: a path, a loaded ``Config`` or None (``$VIDBRIDGE_CONFIG``). ``client``: an
@@ -67,6 +70,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     ``webhook_options`` go to the webhook ``Dispatcher`` (clock, sleep, http: tests).
     ``database_url`` overrides ``[gateway] database_url``: jobs then run as DBOS workflows
     (``durable`` passes options to ``workers.DurableJobs``, e.g. tests' fast sleep).
+    ``poll_interval_s`` overrides ``[gateway] poll_interval_s`` (``serve --poll-interval``).
     """
     from ..client import AsyncVideoClient
     from ..config import load_config
@@ -76,7 +80,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     gateway = cfg.gateway
     owns_client = client is None
     url = workers.database_url(cfg, database_url, environ)  # None: jobs run in-process
-    client = client or AsyncVideoClient(config=cfg, **workers.client_options(url))
+    client = client or AsyncVideoClient(config=cfg, poll=_poll_policy(cfg, poll_interval_s),
+                                        **workers.client_options(url))
     ledger = client.core.ledger
     if ledger.path == ":memory:":
         log.warning("the job ledger is in memory: a restart cannot resume jobs in flight "
@@ -316,6 +321,20 @@ async def _sweep(service: VideoService) -> None:
         if removed:
             log.info("removed the files of %d expired video(s)", removed)
         await asyncio.sleep(SWEEP_INTERVAL_S)
+
+
+def _poll_policy(cfg: Config, override: float | None) -> PollPolicy | None:
+    """A fixed pace when the config or the caller sets one, else None (the provider's)."""
+    if override is not None:
+        try:
+            check_poll_interval(override)
+        except ValueError as exc:
+            raise ConfigError(f"poll_interval_s: {exc}") from None
+    seconds = cfg.gateway.poll_interval_s if override is None else override
+    if seconds is None:
+        return None
+    # Chosen by the operator, so it also overrides an adapter's documented minimum.
+    return PollPolicy(first=seconds, factor=1.0, cap=seconds, provider_guidance=False)
 
 
 def _beside(ledger_path: str) -> Path:
