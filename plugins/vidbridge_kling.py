@@ -163,6 +163,10 @@ class Kling:
     def build_submit(self, plan: Plan, creds: Credentials) -> httpx.Request:
         body = self.body(plan)
         body["external_task_id"] = external_id(body, plan)
+        # The gateway's per-job push URL, added after the id so the id (and a lookup by it)
+        # never depends on the gateway's address; a caller's own extra.callback_url wins.
+        if plan.callback_url is not None and "callback_url" not in body:
+            body["callback_url"] = plan.callback_url
         return httpx.Request("POST", f"{self.base_url(creds)}/v1/videos/{family_of(plan)}",
                              json=body, headers=self.headers(creds))
 

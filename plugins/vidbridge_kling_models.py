@@ -142,6 +142,8 @@ def capabilities(spec: Spec) -> ModelCapabilities:
         max_reference_images=spec.references, supports_negative_prompt=spec.negative,
         supports_extend=spec.extend, extend_durations=EXTEND_SECONDS if spec.extend else (),
         max_prompt_length=PROMPT_CHARS, image_limits=IMAGES, rules=RULES.get(spec.model_name, ()),
+        # Every create takes ``callback_url``; Kling POSTs each status change to it (§3.6).
+        push_callbacks=True,
         price=price, source=spec.source, verified_on=READ_ON,
         label=f"Kling {spec.model_name}" + (f" ({spec.mode})" if spec.mode else ""),
     )

@@ -120,6 +120,10 @@ class Omni:
             "background": True}
         for key in TOP_LEVEL_EXTRA & set(plan.extra):
             body[key] = plan.extra[key]
+        if plan.callback_url is not None and backend == GEMINI and "webhook_config" not in body:
+            # Per-request webhook URIs "used instead of the registered webhooks" (SDK type
+            # WebhookConfig). Vertex: not sent (its support is unverified; polling only).
+            body["webhook_config"] = {"uris": [plan.callback_url]}
         return httpx.Request("POST", f"{self._base(creds, backend)}/interactions", json=body,
                              headers=self._headers(creds, backend))
 

@@ -56,12 +56,18 @@ FULL = dict(OMNI, sizes=sizes("360p", "720p", "1080p", "4k"), supports_last_fram
 MODELS: dict[str, ModelCapabilities] = {
     "gemini-omni-1.2-flash": ModelCapabilities(
         **FULL, label="Gemini Omni 1.2 Flash",
+        # Gemini API only: interactions take webhook_config {uris} (google-genai 3.6.1
+        # interactions/webhookconfig.py); the adapter sends it on that backend alone.
+        push_callbacks=True,
         lifecycle=Lifecycle(note="released 2026-11-05 [3P]; Vertex lists it as GA"),
         source="google-genai 3.6.1 interactions/model.py (id); Vertex 'generate videos from "
                "text' and 'first and last frames' pages (DOC); resolutions and 3-15 s [3P]: "
                "resolutions kept, durations kept at the documented 3-10 s"),
     "gemini-omni-1.1-flash": ModelCapabilities(
         **FULL, label="Gemini Omni 1.1 Flash (Gemini API)",
+        # Gemini API only: interactions take webhook_config {uris} (google-genai 3.6.1
+        # interactions/webhookconfig.py); the adapter sends it on that backend alone.
+        push_callbacks=True,
         lifecycle=Lifecycle(note="GA on the Gemini API since 2026-08-27 [3P]"),
         source="ai.google.dev/gemini-api/docs/omni (id, DOC); Vertex notebook "
                "gemini_omni_1_1_flash_video_gen.ipynb (3-10 s, 360p-4k, first/last frame, "

@@ -42,6 +42,7 @@ from .plugins import (
     providers,
 )
 from .provider import Credentials, VideoProvider
+from .wakeups import CallbackUrls, Wakeups
 
 if TYPE_CHECKING:
     import pluggy
@@ -97,6 +98,10 @@ class ClientCore:
         self._adapters: dict[str, VideoProvider] | None = None
         self._configured: dict[str, Credentials] = {}
         self.max_concurrent = max_concurrent
+        # Poll waits end early on a wake (a provider's push via the gateway's callback route).
+        self.wakeups = Wakeups()
+        # Set by a host that serves provider callbacks (the gateway): per-job push URLs.
+        self.callbacks: CallbackUrls | None = None
 
     def limit_for(self, provider: str) -> int:
         """Requests in flight to ``provider`` at once: the client argument (a number, or a
@@ -208,6 +213,11 @@ class ClientCore:
         update: dict[str, Any] = {"request_key": request_key} if request_key else {}
         if base != model_id:
             update["base_model"] = base
+        if request_key and caps.push_callbacks and self.callbacks is not None:
+            # Only a model whose provider pushes gets the URL, so no other adapter sees it.
+            url = self.callbacks.url_for(provider, request_key)
+            if url is not None:
+                update["callback_url"] = url
         return plan.model_copy(update=update) if update else plan
 
     def extendable_models(self) -> list[str]:
@@ -350,7 +360,7 @@ class VideoClient:
         return cls(config=load_config(path, pm=kwargs.get("pm")), **kwargs)
 
     def _run(self, steps: Steps[Any]) -> Any:
-        return drive(steps, self.http, self.sleep, self.limiter)
+        return drive(steps, self.http, self.sleep, self.limiter, self.core.wakeups)
 
     def generate(self, request: VideoRequest | Mapping[str, Any], *, model: str | None = None,
                  route: str | None = None, output: str | Path | None = None,
@@ -410,7 +420,7 @@ class AsyncVideoClient:
         return cls(config=load_config(path, pm=kwargs.get("pm")), **kwargs)
 
     async def _run(self, steps: Steps[Any]) -> Any:
-        return await adrive(steps, self.http, self.sleep, self.limiter)
+        return await adrive(steps, self.http, self.sleep, self.limiter, self.core.wakeups)
 
     async def generate(self, request: VideoRequest | Mapping[str, Any], *,
                        model: str | None = None, route: str | None = None,

@@ -174,6 +174,10 @@ class GatewayConfig(_Section):
     # The gateway's address as others reach it (https://videos.example.com): the base of
     # signed download links and of the callback URLs given to providers that push.
     public_url: str | None = None
+    # Provider push as a poll trigger: models that push (Kling, Gemini API) are given a
+    # per-job {public_url}/callbacks/{provider}/{token} URL, and a call to it polls the job at
+    # once (the body is never trusted; polling stays on). Needs public_url.
+    callbacks: bool = False
     link_secret_env: str = "VIDBRIDGE_LINK_SECRET"  # HMAC key of signed content links
     link_ttl_s: float = Field(default=3600.0, gt=0)
     # Slow clients are cut off (gateway/timeouts.py): a complete request head within

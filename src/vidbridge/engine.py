@@ -39,6 +39,7 @@ from .files import remove_dead_parts, write_atomically
 from .limits import Limiter, tag
 from .models import Job, Plan
 from .provider import Credentials, VideoProvider
+from .wakeups import Wakeups
 
 T = TypeVar("T")
 # Transport failures that prove the request never left the machine (DNS and refused
@@ -53,6 +54,8 @@ REFUSALS = (AuthenticationError, CapabilityError, ContentPolicyError, Insufficie
 @dataclass(frozen=True)
 class Sleep:
     seconds: float
+    # A poll wait's ``wakeups`` key: a provider's push for this job may end the wait early.
+    wake: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,8 +154,9 @@ class Engine:
 
     # -- poll ----------------------------------------------------------------------------------
     def wait(self, adapter: VideoProvider, job: Job, creds: Credentials,
-             deadline: float | None) -> Steps[Job]:
-        """Poll until the job is terminal or ``deadline`` (clock time) passes."""
+             deadline: float | None, wake: str | None = None) -> Steps[Job]:
+        """Poll until the job is terminal or ``deadline`` (clock time) passes; each wait
+        between polls may be cut short by ``wakeups.wake(wake)`` (a provider's push)."""
         policy, rounds, errors = self.poll_policy, 0, 0
         floor = getattr(adapter, "poll_interval", 0.0) if policy.provider_guidance else 0.0
         pause = job.poll_after
@@ -163,7 +167,7 @@ class Engine:
                 raise JobTimeoutError(
                     f"{job.provider} job {job.id} was still {job.status} at the deadline; "
                     "resume it later by id", job=job)
-            yield Sleep(wait)
+            yield Sleep(wait, wake)
             rounds += 1
             try:
                 response = yield tag(adapter.build_poll(job, creds), adapter.name)
@@ -285,8 +289,10 @@ def _undecodable(exc: httpx.DecodingError) -> httpx.TransportError:
 
 
 def drive(steps: Steps[T], client: httpx.Client,
-          sleep: Callable[[float], None] = time.sleep, limiter: Limiter | None = None) -> T:
-    """Run engine steps with a sync client (``limiter``: per-provider in-flight slots)."""
+          sleep: Callable[[float], None] = time.sleep, limiter: Limiter | None = None,
+          wakeups: Wakeups | None = None) -> T:
+    """Run engine steps with a sync client (``limiter``: per-provider in-flight slots;
+    ``wakeups``: what ends a poll wait early)."""
     reply: Any = None
     error: BaseException | None = None
     while True:
@@ -297,7 +303,10 @@ def drive(steps: Steps[T], client: httpx.Client,
         reply, error = None, None
         try:
             if isinstance(step, Sleep):
-                sleep(step.seconds)
+                if step.wake is not None and wakeups is not None:
+                    wakeups.wait(step.wake, step.seconds, sleep)
+                else:
+                    sleep(step.seconds)
             elif limiter is None:
                 reply = (_download_sync(client, step) if isinstance(step, Download)
                          else client.send(step))
@@ -313,7 +322,7 @@ def drive(steps: Steps[T], client: httpx.Client,
 
 async def adrive(steps: Steps[T], client: httpx.AsyncClient,
                  sleep: Callable[[float], Any] | None = None,
-                 limiter: Limiter | None = None) -> T:
+                 limiter: Limiter | None = None, wakeups: Wakeups | None = None) -> T:
     """Run engine steps with an async client; ``sleep`` may be sync or async."""
     import anyio
 
@@ -327,6 +336,9 @@ async def adrive(steps: Steps[T], client: httpx.AsyncClient,
         reply, error = None, None
         try:
             if isinstance(step, Sleep):
+                if step.wake is not None and wakeups is not None and _on_asyncio():
+                    await wakeups.await_wait(step.wake, step.seconds, sleep)
+                    continue
                 waited = (sleep or anyio.sleep)(step.seconds)
                 if waited is not None and hasattr(waited, "__await__"):
                     await waited
@@ -341,6 +353,17 @@ async def adrive(steps: Steps[T], client: httpx.AsyncClient,
             error = exc
         except httpx.DecodingError as exc:
             error = _undecodable(exc)
+
+
+def _on_asyncio() -> bool:
+    """Wakeups wait on asyncio events; under another event loop (trio) a plain sleep."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 # Downloads follow redirects (the Gemini API's file URL answers 302 to storage) by hand:

@@ -37,6 +37,7 @@ from .errors import (
 from .ledger import FAILED_STATES, UNANSWERED_STATES, Entry, JobOwnedError
 from .limits import tag
 from .models import Job
+from .wakeups import wake_key
 
 if TYPE_CHECKING:
     from .client import ClientCore
@@ -152,11 +153,13 @@ class Lifecycle:
                                          "credential": creds.name})
 
     def complete(self, adapter: VideoProvider, key: str, job: Job, creds: Credentials,
-                 target: Path | None, deadline: float | None) -> Steps[Done]:
-        """Wait for an accepted job, record how it ended, download a success."""
+                 target: Path | None, deadline: float | None,
+                 wake: str | None = None) -> Steps[Done]:
+        """Wait for an accepted job, record how it ended, download a success (``wake``: the
+        job's ``wakeups`` key, so a provider's push ends a poll wait early)."""
         ledger, engine = self.core.ledger, self.core.engine
         try:
-            job = yield from engine.wait(adapter, job, creds, deadline)
+            job = yield from engine.wait(adapter, job, creds, deadline, wake)
         except JobTimeoutError as exc:
             ledger.ended(key, exc.job or job, "timeout", "timeout", str(exc))
             raise
@@ -206,7 +209,8 @@ class Lifecycle:
         if job.status == "succeeded" and job.output_url is None and job.output_inline is None:
             # An inline video (Vertex) is not stored in the ledger: one poll brings it back.
             job = job.model_copy(update={"status": "running"})
-        return (yield from self.complete(adapter, entry.key, job, creds, target, deadline))
+        return (yield from self.complete(adapter, entry.key, job, creds, target, deadline,
+                                         wake_key(entry.provider, entry.request_key)))
 
     # -- one candidate of one request --------------------------------------------------------
     def attempt(self, adapter: VideoProvider, plan: Plan, creds: Credentials, *,
@@ -243,7 +247,8 @@ class Lifecycle:
                     return Outcome(tries, key, exc)
                 yield Sleep(wait)
         try:
-            done = yield from self.complete(adapter, key, job, creds, target, deadline)
+            done = yield from self.complete(adapter, key, job, creds, target, deadline,
+                                            wake_key(plan.provider, request_key))
         except VidbridgeError as exc:
             return Outcome(tries, key, exc, _job_of(exc, job))
         return Outcome(tries, key, job=done.job, done=done)

@@ -410,6 +410,10 @@ class ModelCapabilities(Frozen):
     extend_durations: tuple[int, ...] = ()
     supports_seed: bool = False
     supports_negative_prompt: bool = False
+    # The provider POSTs to an HTTP URL given in the submit when the job changes state (Kling
+    # ``callback_url``, Gemini API ``webhook_config``): the gateway then passes its per-job
+    # callback URL as ``Plan.callback_url`` and polls at once when it is called.
+    push_callbacks: bool = False
     max_prompt_length: int | None = None
     image_limits: ImageLimits = Field(default_factory=ImageLimits)
     rules: tuple[Rule, ...] = ()
@@ -485,6 +489,10 @@ class Plan(Frozen):
     # Our id for the request this plan serves: stable across retries of one request and
     # different between requests, so adapters can derive idempotency keys from it.
     request_key: str = ""
+    # Where the provider may push this job's status changes (only for a model with
+    # ``push_callbacks`` and a gateway that serves callbacks; adapters map it to their wire
+    # field). It holds a per-job token: kept out of repr and of the plan the ledger stores.
+    callback_url: str | None = Field(default=None, repr=False, exclude=True)
 
     @property
     def table_model(self) -> str:

@@ -37,7 +37,7 @@ from ..engine import PollPolicy
 from ..errors import ConfigError
 from ..ledger import default_ledger_path
 from ..redaction import install as install_log_redaction
-from . import batches, links, webhooks, workers
+from . import batches, callbacks, links, webhooks, workers
 from .auth import GatewayKeys
 from .bodies import parse_json_object
 from .limits import BodyLimit
@@ -101,6 +101,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         retention_s=gateway.retention_s if retention_s is None else retention_s,
         admission=ops.budgets)
     ops.service = service
+    # Per-job push URLs for the candidates that take them ([gateway] callbacks).
+    tokens = callbacks.attach(gateway, client.core, store.path)
     env = os.environ if environ is None else environ
 
     def key_name(owner: str) -> str | None:  # [[gateway.webhooks]] key = a named key
@@ -215,6 +217,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
             if url:
                 await workers.close(videos)
             ops.close()
+            if tokens is not None:
+                tokens.close()
             if dispatcher is not None:  # pending deliveries stay recorded: resumed next start
                 await dispatcher.aclose()
             if owns_client:
@@ -232,6 +236,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         *ops.routes(insecure=insecure_no_auth, webhooks=dispatcher),
         *batches.routes(batch_queue, endpoint, lambda view: view._owner),
         Route(links.PATH, signed_content, methods=["GET"]),
+        *callbacks.routes(tokens, callbacks.waker(client.core)),
     ]
     app = Starlette(
         routes=routes, lifespan=lifespan,
@@ -244,6 +249,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     app.state.videos = videos
     app.state.ops = ops
     app.state.webhooks = dispatcher
+    app.state.callbacks = tokens  # None unless [gateway] callbacks
     return app
 
 

@@ -43,6 +43,7 @@ from ..errors import (
 from ..ledger import FAILED_STATES, UNANSWERED_STATES
 from ..lifecycle import recorded_failure, unanswered_message
 from ..models import Job, Plan, VideoResult
+from ..wakeups import wake_key
 
 if TYPE_CHECKING:
     from ..client import ClientCore
@@ -214,9 +215,11 @@ def _poll(video_id: str, key: str, job: Job) -> dict[str, Any]:
     adapter = core.adapter(job.provider)
     creds = core.creds_for(job.provider, job.credential)
     candidate = f"{job.provider}:{job.model}"
+    # A provider's push to this worker's callback route ends the wait at once.
+    wake = wake_key(ledger.get(key).provider, video_id)
     try:
-        job = drive(core.engine.wait(adapter, job, creds, core.clock() + core.deadline_s),
-                    rt.http, rt.sleep)
+        job = drive(core.engine.wait(adapter, job, creds, core.clock() + core.deadline_s, wake),
+                    rt.http, rt.sleep, wakeups=core.wakeups)
     except JobTimeoutError as exc:
         ledger.ended(key, exc.job or job, "timeout", "timeout", str(exc))
         return _failure(exc, candidate)

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from . import scenarios
 from .jobs import Job, Store
+from .push import Pusher
 from .scenarios import Scenarios, Spec
 from .settings import SimulatorSettings
 
@@ -32,7 +33,8 @@ class Simulator:
 
     def __init__(self, settings: SimulatorSettings) -> None:
         self.settings = settings
-        self.store = Store(settings.seed)
+        self.store = Store(settings.seed, settings.render_spread)
+        self.pusher = Pusher(settings)
         self.scenarios = Scenarios(settings.seed)
         self.global_specs = scenarios.parse(settings.scenario)
 

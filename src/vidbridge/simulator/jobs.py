@@ -41,6 +41,10 @@ class Job:
     cancelled: bool = False
     finished_wall: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    render_s: float | None = None  # this job's render time (None: settings.render_seconds)
+
+    def render_seconds(self, settings: SimulatorSettings) -> float:
+        return settings.render_seconds if self.render_s is None else self.render_s
 
     def stage(self, settings: SimulatorSettings) -> tuple[Phase, float]:
         """The job's phase and its render progress (0..1) right now; does not advance it."""
@@ -57,7 +61,8 @@ class Job:
                 return phase, 1.0 if phase == "done" else 0.0
             return phase, (index - steps.index("running") + 1) / (running + 1)
         elapsed = settings.now() - self.created
-        share = 1.0 if settings.render_seconds <= 0 else elapsed / settings.render_seconds
+        render = self.render_seconds(settings)
+        share = 1.0 if render <= 0 else elapsed / render
         if share >= 1.0:
             return "done", 1.0
         if share < QUEUED_SHARE / 2 or (share < QUEUED_SHARE and not self.throttled):
@@ -83,11 +88,17 @@ class Job:
 class Store:
     """Jobs by provider and id, in creation order, plus the seeded id generator."""
 
-    def __init__(self, seed: int | None) -> None:
+    def __init__(self, seed: int | None,
+                 render_spread: tuple[float, float] | None = None) -> None:
         self._random = random.Random(seed)
         self._jobs: dict[str, dict[str, Job]] = {}
+        self.render_spread = render_spread
+        # Its own stream, so drawing render times never shifts the seeded ids.
+        self._lengths = random.Random(seed)
 
     def add(self, job: Job) -> Job:
+        if self.render_spread is not None and job.render_s is None:
+            job.render_s = self._lengths.uniform(*self.render_spread)
         self._jobs.setdefault(job.provider, {})[job.id] = job
         return job
 

@@ -95,6 +95,7 @@ class KlingVideos(OmniEndpoints):
 
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
+        self._last_made: Job | None = None
 
     def routes(self) -> list[Route]:
         return [
@@ -190,6 +191,17 @@ class KlingVideos(OmniEndpoints):
                                "object")
         if (problem := valid_callback(body)) is not None:
             return self._error(400, 1201, problem)
+        answer = await self._create(request, family, body, prompt, fired)
+        made = self._last_made
+        if answer.status_code == 200 and made is not None and body.get("callback_url"):
+            # Kling POSTs the bare task object to callback_url (reference §3.6).
+            self.sim.pusher.schedule(made, body["callback_url"],
+                                     lambda: self._task(made, request, advance=False))
+        self._last_made = None
+        return answer
+
+    async def _create(self, request: Request, family: str, body: dict[str, Any],
+                      prompt: object, fired: list[Spec]) -> Response:
         if family == "omni-video":
             return self._create_omni(request, body, prompt, fired)
         if family == "video-extend":
@@ -303,6 +315,7 @@ class KlingVideos(OmniEndpoints):
                    "units": units, "watermark": body.get("watermark_info"),
                    "updated_ms": now_ms, **(extra or {})},
         ))
+        self._last_made = job  # create() reads it at once (no await between): its push
         data = {"task_id": job.id, "task_status": "submitted",
                 "task_info": self._task_info(job), "created_at": now_ms, "updated_at": now_ms}
         return _envelope(200, 0, "SUCCEED", self.sim.store.uuid(), data, fired=fired)

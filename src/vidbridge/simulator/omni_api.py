@@ -32,6 +32,7 @@ from .common import (
 )
 from .jobs import Job
 from .media import job_clip
+from .push import callback_urls
 from .scenarios import Spec
 
 RESOLUTIONS = {"360p": (640, 360), "720p": (1280, 720), "1080p": (1920, 1080),
@@ -125,6 +126,10 @@ class OmniInteractions:
         if isinstance(checked, Response):
             return checked
         model, seconds, width, height, gcs = checked
+        hooks = callback_urls(body.get("webhook_config", {}))
+        if hooks is None:
+            return error(400, "Invalid `webhook_config`: expected {uris: [http(s) URL...], "
+                         "user_metadata: {...}}.")
         try:
             fate, carried = self.sim.job_fate(self.backend, request, text)
         except ValueError as problem:
@@ -136,6 +141,9 @@ class OmniInteractions:
             created_wall=settings.wall_clock(), prompt=text, fate=fate_of(fate), specs=carried,
             extra={"input": body.get("input"), "gcs": gcs}))
         if body.get("background") is True:
+            if self.backend == "gemini":  # Vertex: not known to push (polling only)
+                for uri in hooks:
+                    self.sim.pusher.schedule(job, uri, lambda: _event(job))
             return json_response(_head(job, "in_progress"), fired=fired)
         job.polls = 10**6  # a synchronous call returns the finished interaction
         return json_response(await self._finished(job), fired=fired)
@@ -219,6 +227,12 @@ class OmniInteractions:
         return {**head, "steps": [user, thought, {"type": "model_output", "content": [video]}],
                 "usage": {"output_tokens_by_modality": [
                     {"modality": "video", "tokens": int(job.seconds) * 5792}]}}
+
+
+def _event(job: Job) -> dict[str, Any]:
+    """Our reading of a Gemini API webhook event (its body is not in the sources read)."""
+    ended = "interaction.completed" if job.fate is None else "interaction.failed"
+    return {"type": ended, "data": {"id": job.id}}
 
 
 def _head(job: Job, status: str) -> dict[str, Any]:

@@ -27,6 +27,14 @@ class SimulatorSettings:
     seed: int | None = None
     scenario: str | None = None
     render_seconds: float = 2.0
+    # (shortest, longest): each job's render time is drawn from this range instead (seeded
+    # by ``seed``), so benchmarks see jobs of random length.
+    render_spread: tuple[float, float] | None = None
+    # A job given a callback URL (Kling callback_url, Gemini API webhook_config) is POSTed
+    # to when it ends, in the background, tried this many times (clock mode only: in fast
+    # mode a job only moves when polled, so there is nothing to push ahead of a poll).
+    push_tries: int = 3
+    push_backoff_seconds: float = 0.5
     fast: bool = False
     sora_retired: bool = True
     require_key: str | Mapping[str, str] | None = None
