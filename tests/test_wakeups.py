@@ -133,3 +133,22 @@ def _body(request: httpx.Request) -> dict[str, object]:
     import json
 
     return dict(json.loads(request.content))
+
+
+def test_a_pushed_job_is_polled_only_as_a_safety_net() -> None:
+    engine = Engine(poll_policy=PollPolicy(first=2, jitter=0, pushed_floor=60))
+
+    def waits(pushed: bool) -> list[float]:
+        steps = engine.wait(_Slow(), Job(provider="fake", id="j", status="queued"),  # type: ignore[arg-type]
+                            Credentials(), None, wake="fake/v", pushed=pushed)
+        seen, step = [], next(steps)
+        while True:
+            seen.append(step.seconds)
+            steps.send(None)
+            try:
+                step = steps.send(httpx.Response(200))
+            except StopIteration:
+                return seen
+
+    assert waits(False) == [2.0, 3.0, 4.5]
+    assert waits(True) == [60.0, 60.0, 60.0]

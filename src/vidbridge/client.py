@@ -220,6 +220,16 @@ class ClientCore:
                 update["callback_url"] = url
         return plan.model_copy(update=update) if update else plan
 
+    def pushes(self, provider: str, model: str) -> bool:
+        """Whether a job of ``provider:model`` was given a push URL (so polls are the safety
+        net only): a host serves callbacks and the model's provider pushes."""
+        if self.callbacks is None:
+            return False
+        try:
+            return self.capabilities(provider, model).push_callbacks
+        except ConfigError:
+            return False
+
     def extendable_models(self) -> list[str]:
         """Every installed ``provider:model`` that can extend a video, live ones only."""
         if self._adapters is None:

@@ -101,6 +101,10 @@ class PollPolicy:
     # Wait at least an adapter's documented ``poll_interval`` (Runway, Kling: 5 s); tests and
     # benchmarks against the simulator turn this off.
     provider_guidance: bool = True
+    # A job whose provider was given our callback URL is still polled (the push may never
+    # come), but only as a safety net: at least this long between polls, since the push
+    # itself ends any wait at once.
+    pushed_floor: float = 60.0
 
     def interval(self, attempt: int, rng: random.Random) -> float:
         base = min(self.cap, self.first * self.factor ** attempt)
@@ -154,11 +158,15 @@ class Engine:
 
     # -- poll ----------------------------------------------------------------------------------
     def wait(self, adapter: VideoProvider, job: Job, creds: Credentials,
-             deadline: float | None, wake: str | None = None) -> Steps[Job]:
+             deadline: float | None, wake: str | None = None,
+             pushed: bool = False) -> Steps[Job]:
         """Poll until the job is terminal or ``deadline`` (clock time) passes; each wait
-        between polls may be cut short by ``wakeups.wake(wake)`` (a provider's push)."""
+        between polls may be cut short by ``wakeups.wake(wake)`` (a provider's push).
+        ``pushed``: the provider will push, so polls are only the safety net."""
         policy, rounds, errors = self.poll_policy, 0, 0
         floor = getattr(adapter, "poll_interval", 0.0) if policy.provider_guidance else 0.0
+        if pushed and wake is not None:
+            floor = max(floor, policy.pushed_floor)
         pause = job.poll_after
         while not job.done:
             wait = pause if pause is not None else max(floor, policy.interval(rounds, self.rng))

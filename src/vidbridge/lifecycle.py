@@ -154,12 +154,12 @@ class Lifecycle:
 
     def complete(self, adapter: VideoProvider, key: str, job: Job, creds: Credentials,
                  target: Path | None, deadline: float | None,
-                 wake: str | None = None) -> Steps[Done]:
+                 wake: str | None = None, pushed: bool = False) -> Steps[Done]:
         """Wait for an accepted job, record how it ended, download a success (``wake``: the
         job's ``wakeups`` key, so a provider's push ends a poll wait early)."""
         ledger, engine = self.core.ledger, self.core.engine
         try:
-            job = yield from engine.wait(adapter, job, creds, deadline, wake)
+            job = yield from engine.wait(adapter, job, creds, deadline, wake, pushed)
         except JobTimeoutError as exc:
             ledger.ended(key, exc.job or job, "timeout", "timeout", str(exc))
             raise
@@ -209,8 +209,10 @@ class Lifecycle:
         if job.status == "succeeded" and job.output_url is None and job.output_inline is None:
             # An inline video (Vertex) is not stored in the ledger: one poll brings it back.
             job = job.model_copy(update={"status": "running"})
-        return (yield from self.complete(adapter, entry.key, job, creds, target, deadline,
-                                         wake_key(entry.provider, entry.request_key)))
+        return (yield from self.complete(
+            adapter, entry.key, job, creds, target, deadline,
+            wake_key(entry.provider, entry.request_key),
+            self.core.pushes(entry.provider, entry.model)))
 
     # -- one candidate of one request --------------------------------------------------------
     def attempt(self, adapter: VideoProvider, plan: Plan, creds: Credentials, *,
@@ -248,7 +250,8 @@ class Lifecycle:
                 yield Sleep(wait)
         try:
             done = yield from self.complete(adapter, key, job, creds, target, deadline,
-                                            wake_key(plan.provider, request_key))
+                                            wake_key(plan.provider, request_key),
+                                            plan.callback_url is not None)
         except VidbridgeError as exc:
             return Outcome(tries, key, exc, _job_of(exc, job))
         return Outcome(tries, key, job=done.job, done=done)

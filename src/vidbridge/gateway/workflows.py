@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from .._sql import is_url
 from ..engine import drive, failure_of
 from ..errors import (
     ContentPolicyError,
@@ -216,9 +217,14 @@ def _poll(video_id: str, key: str, job: Job) -> dict[str, Any]:
     creds = core.creds_for(job.provider, job.credential)
     candidate = f"{job.provider}:{job.model}"
     # A provider's push to this worker's callback route ends the wait at once.
-    wake = wake_key(ledger.get(key).provider, video_id)
+    entry = ledger.get(key)
+    wake = wake_key(entry.provider, video_id)
+    # A push reaches the worker the provider happens to call; only this worker's own wakes
+    # end this wait, so with several workers (PostgreSQL) the normal schedule stays.
+    pushed = core.pushes(entry.provider, entry.model) and not is_url(rt.service.store.path)
     try:
-        job = drive(core.engine.wait(adapter, job, creds, core.clock() + core.deadline_s, wake),
+        job = drive(core.engine.wait(adapter, job, creds, core.clock() + core.deadline_s, wake,
+                                     pushed),
                     rt.http, rt.sleep, wakeups=core.wakeups)
     except JobTimeoutError as exc:
         ledger.ended(key, exc.job or job, "timeout", "timeout", str(exc))
