@@ -339,8 +339,10 @@ def _poll_policy(cfg: Config, override: float | None) -> PollPolicy | None:
     seconds = cfg.gateway.poll_interval_s if override is None else override
     if seconds is None:
         return None
-    # Chosen by the operator, so it also overrides an adapter's documented minimum.
-    return PollPolicy(first=seconds, factor=1.0, cap=seconds, provider_guidance=False)
+    # Chosen by the operator, so it also overrides an adapter's documented minimum and the
+    # safety-net pace of jobs whose provider pushes ([gateway] callbacks).
+    return PollPolicy(first=seconds, factor=1.0, cap=seconds, provider_guidance=False,
+                      pushed_floor=seconds)
 
 
 def _beside(ledger_path: str) -> Path:
