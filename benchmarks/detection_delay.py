@@ -42,6 +42,7 @@ SCALE = 10.0
 RENDER_S = (30.0, 180.0)  # Kling jobs take "one to several minutes" (reference §8)
 KEY = "bench-detection-key"
 MODEL = "kling:kling-v2-6:std"
+PROMPT = "a lighthouse at dusk"  # one prompt: the simulator encodes the clip once, not per job
 
 
 def scaled_clock() -> float:
@@ -86,11 +87,21 @@ def stack(tmp: Path, seed: int, callbacks: bool) -> Iterator[dict[str, Any]]:
                 ready[video.id] = scaled_clock()
 
         app.state.service.listeners.append(on_done)
+        seen: dict[str, float] = {}  # provider job id -> when a poll first read it succeeded
+        recorded = client.core.engine.on_update
+
+        def on_update(job: Any) -> None:
+            if job.status == "succeeded":
+                seen.setdefault(job.id, scaled_clock())
+            if recorded is not None:
+                recorded(job)
+
+        client.core.engine.on_update = on_update
         with serve_in_thread(app) as url:
             if app.state.callbacks is not None:
                 app.state.callbacks.base = url
             yield {"url": url, "sim": sim_app.state.simulator, "ready": ready, "polls": polls,
-                   "service": app.state.service}
+                   "service": app.state.service, "seen": seen}
 
 
 def run(tmp: Path, jobs: int, seed: int, callbacks: bool) -> dict[str, Any]:
@@ -98,13 +109,13 @@ def run(tmp: Path, jobs: int, seed: int, callbacks: bool) -> dict[str, Any]:
         headers = {"authorization": f"Bearer {KEY}"}
         with httpx.Client(timeout=30, headers=headers) as http:
             ids = [http.post(f"{s['url']}/v1/videos",
-                             json={"prompt": f"shot {n}", "model": MODEL, "seconds": "5"}
+                             json={"prompt": PROMPT, "model": MODEL, "seconds": "5"}
                              ).json()["id"] for n in range(jobs)]
         deadline = time.monotonic() + (RENDER_S[1] + 120) / SCALE + 60
         while len(s["ready"]) < jobs and time.monotonic() < deadline:
             time.sleep(0.05)
         ledger = s["service"].core.ledger
-        delays, polls = [], []
+        delays, detected, polls = [], [], []
         for video_id in ids:
             entry = ledger.entries(video_id)[-1]
             job = s["sim"].store.get("kling", entry.job_id) if entry.job_id else None
@@ -112,9 +123,12 @@ def run(tmp: Path, jobs: int, seed: int, callbacks: bool) -> dict[str, Any]:
                 continue
             done_at = job.created + job.render_seconds(s["sim"].settings)
             delays.append(s["ready"][video_id] - done_at)
+            if job.id in s["seen"]:
+                detected.append(s["seen"][job.id] - done_at)
             polls.append(s["polls"].get(job.id, 0))
         pushed = sum(1 for _, status in s["sim"].pusher.sent if status == 204)
-        return {"delays": delays, "polls": polls, "pushed": pushed, "jobs": jobs}
+        return {"delays": delays, "detected": detected, "polls": polls, "pushed": pushed,
+                "jobs": jobs}
 
 
 def p95(values: list[float]) -> float:
@@ -133,24 +147,33 @@ def main() -> None:
             results[name] = run(folder, jobs, seed, callbacks)
     print(f"detection delay, Kling on the simulator, {jobs} jobs of {RENDER_S[0]:.0f}-"
           f"{RENDER_S[1]:.0f} s (seed {seed}), time x{SCALE:g}")
-    print(f"{'mode':<10} {'done':>5} {'median s':>9} {'p95 s':>7} {'max s':>7} "
-          f"{'polls/job':>10} {'max polls':>10} {'pushes':>7}")
+    print("delay = done at the provider -> result ready (downloaded); seen = -> a poll read "
+          "it succeeded. 'sim s' = real x SCALE (waits at provider pace, but the real HTTP "
+          "path inflated x SCALE: an upper bound); 'real ms' = unscaled")
+    print(f"{'mode':<10} {'done':>4} {'med sim s':>9} {'p95 sim s':>9} {'med real ms':>11} "
+          f"{'p95 real ms':>11} {'seen p95 ms':>11} {'polls/job':>9} {'max polls':>9} "
+          f"{'pushes':>6}")
     for name, r in results.items():
         d, p = r["delays"], r["polls"]
         if not d:
             print(f"{name:<10} no job finished")
             continue
-        print(f"{name:<10} {len(d):>5} {statistics.median(d):>9.2f} {p95(d):>7.2f} "
-              f"{max(d):>7.2f} {statistics.mean(p):>10.2f} {max(p):>10} {r['pushed']:>7}")
+        seen = p95(r["detected"]) / SCALE * 1000 if r["detected"] else float("nan")
+        print(f"{name:<10} {len(d):>4} {statistics.median(d):>9.2f} {p95(d):>9.2f} "
+              f"{statistics.median(d) / SCALE * 1000:>11.0f} {p95(d) / SCALE * 1000:>11.0f} "
+              f"{seen:>11.0f} {statistics.mean(p):>9.2f} {max(p):>9} {r['pushed']:>6}")
     base, push = results["default"]["delays"], results["callbacks"]["delays"]
     if base and push:
         ratio = statistics.median(push) / max(statistics.median(base), 1e-9)
+        per_job = (statistics.mean(results["callbacks"]["polls"])
+                   / max(statistics.mean(results["default"]["polls"]), 1e-9))
         print(f"callbacks vs default: median delay x{ratio:.3f}, "
-              f"p95 x{p95(push) / max(p95(base), 1e-9):.3f}; callbacks p95 in real time "
-              f"{p95(push) / SCALE * 1000:.0f} ms")
-        target = p95(push) <= 1.0 and max(results["callbacks"]["polls"]) <= 3
-        print(f"target (callbacks: p95 <= 1 s, <= 3 polls per job): "
-              f"{'met' if target else 'NOT met'}")
+              f"p95 x{p95(push) / max(p95(base), 1e-9):.3f}, polls per job x{per_job:.3f}")
+        real_p95 = p95(push) / SCALE
+        polls_ok = max(results["callbacks"]["polls"]) <= 3
+        print(f"target (callbacks: p95 <= 1 s, <= 3 polls per job): real p95 {real_p95:.2f} s "
+              f"{'met' if real_p95 <= 1 and polls_ok else 'NOT met'}; scaled upper bound "
+              f"{p95(push):.2f} s {'met' if p95(push) <= 1 and polls_ok else 'NOT met'}")
 
 
 if __name__ == "__main__":
