@@ -103,6 +103,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     ops.service = service
     # Per-job push URLs for the candidates that take them ([gateway] callbacks).
     tokens = callbacks.attach(gateway, client.core, store.path)
+    relay = callbacks.relay(tokens, url, client.core)  # several workers: wakes cross over
     env = os.environ if environ is None else environ
 
     def key_name(owner: str) -> str | None:  # [[gateway.webhooks]] key = a named key
@@ -217,6 +218,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
             if url:
                 await workers.close(videos)
             ops.close()
+            if relay is not None:
+                relay.close()
             if tokens is not None:
                 tokens.close()
             if dispatcher is not None:  # pending deliveries stay recorded: resumed next start
@@ -236,7 +239,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         *ops.routes(insecure=insecure_no_auth, webhooks=dispatcher),
         *batches.routes(batch_queue, endpoint, lambda view: view._owner),
         Route(links.PATH, signed_content, methods=["GET"]),
-        *callbacks.routes(tokens, callbacks.waker(client.core)),
+        *callbacks.routes(tokens, callbacks.waker(client.core, relay)),
     ]
     app = Starlette(
         routes=routes, lifespan=lifespan,

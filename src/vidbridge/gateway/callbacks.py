@@ -40,6 +40,7 @@ from ..wakeups import wake_key
 if TYPE_CHECKING:
     from ..client import ClientCore
     from ..config import GatewayConfig
+    from .wake_relay import WakeRelay
 
 log = logging.getLogger("vidbridge.gateway.callbacks")
 
@@ -156,7 +157,7 @@ def routes(tokens: CallbackTokens | None,
         if video_id is None:
             # Same answer for an unknown token and a wrong provider: nothing to probe.
             return _error(404, "Unknown callback.")
-        wake(provider, video_id)
+        await asyncio.to_thread(wake, provider, video_id)
         return Response(status_code=204)
 
     return [Route(PATH, receive, methods=["POST"])]
@@ -174,11 +175,28 @@ async def _drain(request: Request) -> None:
         return
 
 
-def waker(core: ClientCore) -> Callable[[str, str], None]:
-    """Wake a job's poll wait in this process (in-process jobs and this worker's DBOS steps)."""
+def relay(tokens: CallbackTokens | None, database_url: str | None,
+          core: ClientCore) -> WakeRelay | None:
+    """With callbacks on and workers sharing PostgreSQL, the relay that carries a wake to
+    the worker whose DBOS step is waiting (None otherwise: one process sees every wake)."""
+    from .._sql import is_url
+
+    if tokens is None or not database_url or not is_url(database_url):
+        return None
+    from .wake_relay import WakeRelay
+
+    return WakeRelay(database_url, core.wakeups)
+
+
+def waker(core: ClientCore, relay: WakeRelay | None = None) -> Callable[[str, str], None]:
+    """Wake a job's poll wait: in this process, or on every worker through the relay."""
 
     def wake(provider: str, video_id: str) -> None:
-        core.wakeups.wake(wake_key(provider, video_id))
+        key = wake_key(provider, video_id)
+        if relay is not None:
+            relay.publish(key)  # this worker hears it too, through its own listener
+        else:
+            core.wakeups.wake(key)
 
     return wake
 

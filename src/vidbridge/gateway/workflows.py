@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from .._sql import is_url
 from ..engine import drive, failure_of
 from ..errors import (
     ContentPolicyError,
@@ -219,9 +218,9 @@ def _poll(video_id: str, key: str, job: Job) -> dict[str, Any]:
     # A provider's push to this worker's callback route ends the wait at once.
     entry = ledger.get(key)
     wake = wake_key(entry.provider, video_id)
-    # A push reaches the worker the provider happens to call; only this worker's own wakes
-    # end this wait, so with several workers (PostgreSQL) the normal schedule stays.
-    pushed = core.pushes(entry.provider, entry.model) and not is_url(rt.service.store.path)
+    # A push may reach another worker: the callback route's wake relay (PostgreSQL
+    # LISTEN/NOTIFY) brings it to this one, so polls here are the safety net only.
+    pushed = core.pushes(entry.provider, entry.model)
     try:
         job = drive(core.engine.wait(adapter, job, creds, core.clock() + core.deadline_s, wake,
                                      pushed),
