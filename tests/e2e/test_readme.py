@@ -2,8 +2,10 @@
 
 Python blocks are executed in a folder whose ``vidbridge.toml`` is ``examples/simulator.toml``
 pointed at an in-process simulator; shell blocks run in bash there with ``.venv/bin`` first on
-PATH (servers are started, seen to listen, and stopped; ports become 0; ``generate`` and
-``resume`` poll the local simulator every 20 ms instead of the providers' pace). ``toml``
+PATH (servers are started, seen to listen, and stopped with Ctrl-C; ports become 0, hosts
+loopback; ``generate`` and ``resume`` poll the local simulator every 20 ms instead of the
+providers' pace; a ``postgresql://`` URL becomes a throwaway PostgreSQL database from
+``tests/postgres.py``, and the block skips where the machine has no PostgreSQL). ``toml``
 blocks must parse. ``text`` blocks are output pasted from a run and are not executed. A
 block preceded by ``<!-- not run: REASON -->`` is skipped, and so are the few shell lines
 in ``SKIP_LINES``; both lists are asserted, so a new skip is a visible decision.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -36,6 +39,9 @@ SKIP_LINES = {
     "pytest tests/contract --record-mode=once": "records cassettes with a real provider key",
 }
 SERVERS = ("vidbridge simulate", "vidbridge serve")
+POSTGRES_URL = re.compile(r"postgresql://\S+")
+LISTENING = "Uvicorn running on"  # what both servers log once they accept connections
+START_S = 90  # a bound on start-up (a durable worker launches DBOS first), never reached
 
 
 def blocks() -> list[tuple[int, str, str, str | None]]:
@@ -99,11 +105,15 @@ def test_python_block_runs(block: tuple[int, str, str, str | None], in_workdir: 
 
 
 @pytest.mark.parametrize("block", [b for b in blocks() if b[1] in SHELL], ids=block_id)
-def test_shell_block_runs(block: tuple[int, str, str, str | None], in_workdir: Path) -> None:
+def test_shell_block_runs(block: tuple[int, str, str, str | None], in_workdir: Path,
+                          request: pytest.FixtureRequest) -> None:
     line, _, body, skip = block
     if skip:
         pytest.skip(skip)
     script = "\n".join(shell_line(raw) for raw in body.splitlines())
+    if POSTGRES_URL.search(script):  # skips, with the reason, where there is no PostgreSQL
+        url = request.getfixturevalue("postgres_url")
+        script = POSTGRES_URL.sub(lambda _: shlex.quote(url), script)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
            "COLUMNS": "100"}
     done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=in_workdir, env=env,
@@ -122,15 +132,21 @@ def shell_line(raw: str) -> str:
     if command.startswith("make "):  # the Makefile's venv is this interpreter's
         return f"make -C {ROOT} VENV={Path(sys.executable).parents[1]} " \
                f"{command.removeprefix('make ')}"
-    if command.startswith(SERVERS):
-        # Listen on an ephemeral port, run 3 s, stop with Ctrl-C: it must start cleanly.
+    if command.split("=", 1)[-1].split(" ", 1)[-1].startswith(SERVERS) \
+            or command.startswith(SERVERS):
+        # Ephemeral port on loopback; wait until it listens, then Ctrl-C: it must start and
+        # stop cleanly (exit 0 or 130).
         command = re.sub(r"--port \d+", "--port 0", command)
+        command = re.sub(r"--host \S+", "--host 127.0.0.1", command)
         if "--port" not in command:
             command += " --port 0"
         command = command.replace("[", "").replace("]", "")
-        return (f"code=0; timeout -s INT 3 {command} > server.log 2>&1 || code=$?; "
-                "[ $code = 124 ] || [ $code = 0 ] || [ $code = 130 ] || "
-                "{ cat server.log; exit 1; }")
+        return (f"timeout -k 5 {START_S * 2} {command} > server.log 2>&1 & pid=$!; "
+                f"for _ in $(seq {START_S * 10}); do grep -q '{LISTENING}' server.log && "
+                "break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done; "
+                f"grep -q '{LISTENING}' server.log || {{ cat server.log; exit 1; }}; "
+                "code=0; kill -INT $pid; wait $pid || code=$?; "
+                "[ $code = 0 ] || [ $code = 130 ] || { cat server.log; exit 1; }")
     if command.startswith(("vidbridge generate", "vidbridge resume")) and \
             "--poll-interval" not in command:
         command += " --poll-interval 0.02"  # the local simulator needs no 10 s waits

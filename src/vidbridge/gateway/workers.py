@@ -201,18 +201,39 @@ class DurableJobs:
 
     def take_over_dead(self) -> list[str]:
         """Recover the workflows of workers silent for ``worker_timeout_s``; returns their ids."""
-        from dbos import DBOS
-
         rows = self._db.execute(
             "DELETE FROM gateway_workers WHERE seen < EXTRACT(EPOCH FROM now()) - ? AND "
             "executor_id <> ? RETURNING executor_id",
             (self.worker_timeout_s, self.executor_id)).fetchall()
         dead = [row[0] for row in rows]
         if dead:  # the DELETE decided who recovers: exactly one survivor got each row
-            handles = DBOS._recover_pending_workflows(dead)
-            log.warning("took over %d workflow(s) of stopped worker(s) %s", len(handles),
+            taken = recover_workflows_of(dead)
+            log.warning("took over %d workflow(s) of stopped worker(s) %s", taken,
                         ", ".join(dead))
         return dead
+
+
+def recover_workflows_of(executors: list[str]) -> int:
+    """Hand the PENDING workflows of dead ``executors`` back to their own queues (so the
+    provider's cap still holds), where any live worker of this code version takes them.
+
+    Public DBOS API only (checked against dbos 3.4.0): ``list_workflows`` filtered by executor
+    and ``resume_workflows`` with the queue. 3.4.0 has no admin server and its
+    ``_recover_pending_workflows`` is private; both paths set the rows ENQUEUED and the queue's
+    atomic dequeue admits one runner. Only workflows of this process's application version are
+    taken, as DBOS's own recovery does: another version's code may not replay its steps.
+    """
+    from dbos import DBOS
+
+    pending = DBOS.list_workflows(status="PENDING", executor_id=executors,
+                                  app_version=DBOS.application_version,
+                                  load_input=False, load_output=False)
+    by_queue: dict[str | None, list[str]] = {}
+    for status in pending:
+        by_queue.setdefault(status.queue_name, []).append(status.workflow_id)
+    for queue, ids in by_queue.items():
+        DBOS.resume_workflows(ids, queue_name=queue)  # None: DBOS's internal queue
+    return len(pending)
 
 
 def _provider_of(record: Any) -> str | None:
