@@ -4,15 +4,20 @@ SQLite (a path) is the embedded default. A ``postgresql://`` URL lets several ga
 workers share one database, so any worker can read any job. The tables are written once, in
 the SQLite dialect both engines mostly share; for PostgreSQL the few differences are
 translated here (``?`` placeholders, ``AUTOINCREMENT``, ``BLOB``, ``REAL``, ``PRAGMA``), so
-the modules that own those tables keep a single schema. psycopg is loaded only for a URL
-(it comes with the ``scale`` extra).
+the modules that own those tables keep a single schema, and so are the two SQLite functions
+the queries use (``date(x, 'unixepoch')``, ``ROUND(real, n)``). ``exclusive`` is a
+check-then-write transaction that holds across processes on both engines. psycopg is loaded
+only for a URL (it comes with the ``scale`` extra).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import re
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -57,14 +62,48 @@ _TYPES = [(re.compile(r"\bINTEGER PRIMARY KEY AUTOINCREMENT\b", re.I), "BIGSERIA
           (re.compile(r"\bINTEGER\b", re.I), "BIGINT")]
 
 
+# SQLite functions the queries use, spelt for PostgreSQL: a UTC day as 'YYYY-MM-DD' text from
+# epoch seconds, and ROUND of a double (PostgreSQL rounds only NUMERIC to n places; cast back so
+# both engines hand Python a float).
+_FUNCTIONS = [
+    (re.compile(r"\bdate\(\s*(\w+)\s*,\s*'unixepoch'\s*\)", re.I),
+     r"to_char(to_timestamp(\1) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
+    (re.compile(r"\bROUND\(((?:[^(),]|\([^()]*\))+),\s*(\d+)\s*\)", re.I),
+     r"CAST(ROUND(CAST(\1 AS NUMERIC), \2) AS DOUBLE PRECISION)"),
+]
+
+
 def postgres_dialect(sql: str) -> str:
     """SQLite SQL as PostgreSQL runs it (``?`` outside string literals become ``%s``)."""
-    for pattern, replacement in _TYPES:
+    for pattern, replacement in _TYPES + _FUNCTIONS:
         sql = pattern.sub(replacement, sql)
     parts = sql.split("'")
     for index in range(0, len(parts), 2):  # even parts are outside quotes
         parts[index] = parts[index].replace("%", "%%").replace("?", "%s")
     return "'".join(parts)
+
+
+@contextlib.contextmanager
+def exclusive(db: Connection, name: str) -> Iterator[None]:
+    """One transaction that no other ``exclusive(db, name)`` overlaps, in any process: for a
+    read followed by a write that depends on it (a budget check, then its reservation).
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the database's write lock (other writers wait up to the
+    connection's timeout). PostgreSQL: a transaction-scoped advisory lock on ``name``, so only
+    holders of the same name wait, and the lock ends with the transaction, even if the
+    process dies. The caller keeps other threads off ``db`` meanwhile (its own lock).
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if isinstance(db, _Postgres):
+            digest = hashlib.sha256(f"vidbridge:{name}".encode()).digest()
+            db.execute("SELECT pg_advisory_xact_lock(?)",
+                       (int.from_bytes(digest[:8], "big", signed=True),))
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 class _Postgres:

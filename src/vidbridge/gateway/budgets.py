@@ -3,9 +3,10 @@
 A named key (``[gateway.keys.team-a]``) is an ordinary gateway key with a name, an optional
 budget per day or month (UTC) and an optional list of routes it may use. Every video the
 gateway accepts gets a row in the ``usage`` table: reserved at create from the plan's
-estimate (so two concurrent creates cannot both squeeze under the limit), then corrected when
-the job ends from what the provider reported (or, without a report, from the estimate of the
-plan that actually ran; a failed video costs what the provider reported, else nothing).
+estimate (so two concurrent creates, in one worker or in several sharing a PostgreSQL, cannot
+both squeeze under the limit: ``_sql.exclusive``), then corrected when the job ends from what
+the provider reported (or, without a report, from the estimate of the plan that actually ran;
+a failed video costs what the provider reported, else nothing).
 
 The dashboard reads the same table: it is indexed for its filters and keyset pages.
 """
@@ -165,7 +166,9 @@ class Budgets:
                     f"Key '{policy.name}' may not use '{target}'; it may use: "
                     f"{', '.join(policy.routes) or 'nothing'}.", param="model",
                     code="route_not_allowed")
-        with self.store.lock:  # check and reserve in one step: no two creates share a dollar
+        # Check and reserve in one step, in this process (the lock) and across every worker
+        # sharing the database (one transaction per key name): no two creates share a dollar.
+        with self.store.lock, _sql.exclusive(self.store.db, "budget:" + self.key_name(owner)):
             now = self.clock()
             if policy is not None and policy.budget_usd is not None:
                 self._check_budget(policy, estimate, now)
