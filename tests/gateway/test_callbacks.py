@@ -211,3 +211,19 @@ def test_the_official_sdk_sees_a_pushed_job_complete(pushing: str, tmp_path: Pat
         assert time.monotonic() - started < SLOW_POLLS.first
         assert wire.polls("/kling/v1/videos/text2video/") <= 3
         assert sdk.videos.download_content(video.id).read()[:12].find(b"ftyp") >= 0
+
+
+def test_tokens_resolve_only_under_their_provider_and_are_swept_with_their_jobs() -> None:
+    from vidbridge.gateway.callbacks import CallbackTokens
+
+    now = [100.0]
+    tokens = CallbackTokens(":memory:", "https://gw.example/", clock=lambda: now[0])
+    url = tokens.url_for("kling", "vid_1")
+    assert url is not None and url.startswith("https://gw.example/callbacks/kling/")
+    assert tokens.url_for("kling", "vid_1") == url  # a re-plan reuses it
+    token = url.rsplit("/", 1)[1]
+    assert tokens.resolve("kling", token) == "vid_1"
+    assert tokens.resolve("omni", token) is None
+    assert tokens.resolve("kling", token.swapcase()) is None
+    assert tokens.forget_before(50.0) == 0 and tokens.resolve("kling", token) == "vid_1"
+    assert tokens.forget_before(200.0) == 1 and tokens.resolve("kling", token) is None

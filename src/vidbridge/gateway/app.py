@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import secrets
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -204,7 +205,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         if restarted:
             log.info("restarted %d unfinished video(s): %s", len(restarted),
                      ", ".join(restarted))
-        sweeper = asyncio.create_task(_sweep(service))
+        sweeper = asyncio.create_task(_sweep(service, tokens))
         if dispatcher is not None:
             dispatcher.resume()
         try:
@@ -324,8 +325,11 @@ def request_id_of(request: Request) -> str:
 
 # --- housekeeping ------------------------------------------------------------------------------
 
-async def _sweep(service: VideoService) -> None:
+async def _sweep(service: VideoService, tokens: callbacks.CallbackTokens | None = None) -> None:
     while True:
+        if tokens is not None:  # a token outlives its job's longest wait and its retention
+            await asyncio.to_thread(tokens.forget_before, time.time() - service.retention_s
+                                    - service.core.deadline_s)
         removed = service.sweep()
         if removed:
             log.info("removed the files of %d expired video(s)", removed)
