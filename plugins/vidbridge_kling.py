@@ -208,6 +208,30 @@ class Kling:
         return self.job(response, self.task_or_raise(response), None, kind).model_copy(
             update={"model": plan.model})
 
+    def adopted_job(self, job: Job, *, lookup_id: str | None, plan: Plan | None,
+                    family: str | None = None) -> Job:
+        """A job a person names by id (``jobs reconcile --adopt``), on the endpoint family its
+        submit used: the intent's lookup id records it (``family/external_task_id``); else the
+        stored plan tells omni-video and video-extend (not image2video from text2video: its
+        images are not stored); else ``family`` must say. Raises before any HTTP."""
+        recorded = lookup_id.split("/", 1)[0] if lookup_id and "/" in lookup_id else None
+        if recorded is None and plan is not None and family_of(plan) in ("omni-video",
+                                                                          "video-extend"):
+            recorded = family_of(plan)
+        allowed = ", ".join(FAMILIES)
+        if family is not None and family not in FAMILIES:
+            raise errors.ConfigError(f"family {family!r} is not a Kling endpoint family; "
+                                     f"allowed: {allowed}")
+        if family is not None and recorded is not None and family != recorded:
+            raise errors.ConfigError(f"kling job {job.id}: its submit went to {recorded}, not "
+                                     f"{family} (the ledger row records it; leave it out)")
+        chosen = recorded or family
+        if chosen is None:
+            raise errors.ConfigError(f"kling job {job.id}: the ledger row does not record "
+                                     "which endpoint family made it; name it with --family "
+                                     f"(one of {allowed})")
+        return job.model_copy(update={"meta": {**job.meta, "family": chosen}})
+
     # -- poll --------------------------------------------------------------------------------
     def build_poll(self, job: Job, creds: Credentials) -> httpx.Request:
         # Tasks are queried on the endpoint family that created them.
@@ -268,6 +292,14 @@ class Kling:
     def build_cancel(self, job: Job, creds: Credentials) -> httpx.Request | None:
         return None  # these tasks have no cancel or delete endpoint
 
+    def is_provider_error(self, response: httpx.Response) -> bool:
+        """Kling's own envelope with an error code (reference: HTTP 500 ``{"code": 5000,
+        "message": ..., "request_id": ...}``), not a proxy's page or an empty answer."""
+        body = errors.response_json(response)
+        code = body.get("code") if isinstance(body, dict) else None
+        return (type(code) is int and code != 0
+                and isinstance(body.get("message"), str))
+
     def raise_for_error(self, response: httpx.Response) -> None:
         body = errors.response_json(response)  # None for a streamed download: no envelope
         envelope = wire.read(shapes.Envelope, body) if isinstance(body, dict) else None
@@ -308,7 +340,7 @@ def external_id(body: dict[str, Any], plan: Plan) -> str:
 
 
 def _family(job: Job) -> str:
-    # A job a person adopted by id alone has no family yet: text2video, the common one.
+    # A job from before families were recorded (adoptions place theirs): text2video.
     return job.meta.get("family") or "text2video"
 
 

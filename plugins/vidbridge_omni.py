@@ -232,6 +232,9 @@ class Omni:
         return httpx.Request("POST", f"{base}/interactions/{quote(job.id, safe='')}/cancel",
                              headers=self._headers(creds, backend))
 
+    def is_provider_error(self, response: httpx.Response) -> bool:
+        return wire_errors.is_google_error(response)
+
     def raise_for_error(self, response: httpx.Response) -> None:
         wire_errors.raise_for(response, during="job")
 

@@ -189,6 +189,12 @@ class Runway:
                              headers=self.headers(creds))
 
     # -- errors ------------------------------------------------------------------------------
+    def is_provider_error(self, response: httpx.Response) -> bool:
+        """Runway's own error JSON, ``{"error": "..."}`` (reference: 503 "Service temporarily
+        unavailable."), not a proxy's page or an empty answer."""
+        body = errors.response_json(response)
+        return isinstance(body, dict) and isinstance(body.get("error"), str)
+
     def raise_for_error(self, response: httpx.Response) -> None:
         if response.is_success:
             return

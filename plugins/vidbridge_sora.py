@@ -173,6 +173,9 @@ class Sora:
         return httpx.Request("DELETE", f"{creds.url(BASE_URL)}/videos/{_video_id(video)}",
                              headers=_headers(creds))
 
+    def is_provider_error(self, response: httpx.Response) -> bool:
+        return _openai_error(response)
+
     def parse_submit(self, response: httpx.Response, plan: Plan | None = None) -> Job:
         _raise(response, SUBMIT_ERRORS)
         return self._job(response, submit=True)
@@ -267,6 +270,15 @@ def _poll_after(response: httpx.Response) -> float | None:
     """The server's ``openai-poll-after-ms`` hint, in seconds."""
     value = response.headers.get("openai-poll-after-ms")
     return errors.retry_after_seconds({"retry-after-ms": value}) if value is not None else None
+
+
+def _openai_error(response: httpx.Response) -> bool:
+    """OpenAI's own error JSON, ``{"error": {"message": ..., "type": ...}}`` (reference 6.2;
+    a 5xx body in it is our reading: the reference shows none), not a proxy's page."""
+    body = errors.response_json(response)
+    error = body.get("error") if isinstance(body, dict) else None
+    return (isinstance(error, dict) and isinstance(error.get("message"), str)
+            and isinstance(error.get("type"), str))
 
 
 def _raise(response: httpx.Response, table: errors.ErrorTable) -> None:

@@ -246,6 +246,9 @@ class Veo:
     def build_cancel(self, job: Job, creds: Credentials) -> httpx.Request | None:
         return None  # no cancel or delete is documented for Veo operations
 
+    def is_provider_error(self, response: httpx.Response) -> bool:
+        return wire_errors.is_google_error(response)
+
     def raise_for_error(self, response: httpx.Response) -> None:
         wire_errors.raise_for(response, during="job")
 

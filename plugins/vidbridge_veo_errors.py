@@ -44,6 +44,18 @@ TRANSIENT_CODES = frozenset({4, 8, 13, 14})  # DEADLINE_EXCEEDED RESOURCE_EXHAUS
 INVALID_ARGUMENT = 3                         # UNAVAILABLE; 3 is INVALID_ARGUMENT
 
 
+def is_google_error(response: httpx.Response) -> bool:
+    """Google's own error JSON, ``{"error": {"code": N, "message": ...}}`` (Vertex may wrap it
+    in a one-element list), not a proxy's page. Its 500/503/504 bodies (INTERNAL /
+    UNAVAILABLE / DEADLINE_EXCEEDED) are our reading of the reference's status table."""
+    body = errors.response_json(response)
+    if isinstance(body, list) and len(body) == 1:
+        body = body[0]
+    error = body.get("error") if isinstance(body, dict) else None
+    return (isinstance(error, dict) and type(error.get("code")) is int
+            and isinstance(error.get("message"), str))
+
+
 def raise_for(response: httpx.Response, during: str) -> None:
     """Raise the mapped error for an error response (``during`` is submit or job)."""
     if response.is_success:

@@ -84,6 +84,10 @@ class Acme:
         return httpx.Request("DELETE", f"{creds.url(BASE)}/{self.name}/jobs/{job.id}",
                              headers=self._headers(creds))
 
+    def is_provider_error(self, response: httpx.Response) -> bool:
+        body = errors.response_json(response)  # Acme's errors: {"code"?, "message": ...}
+        return isinstance(body, dict) and isinstance(body.get("message"), str)
+
     def raise_for_error(self, response: httpx.Response) -> None:
         if response.is_success:
             return

@@ -156,7 +156,7 @@ def test_cheapest_order(mode: str) -> None:
 
 
 def test_alias_routes_sora_code(mode: str) -> None:
-    server = FakeAcme(submit_script={"alpha": [httpx.Response(500, json={})]})
+    server = FakeAcme(submit_script={"alpha": [httpx.Response(500, json={"message": "down"})]})
     result = make(mode, config({"retries": 0}), server)("generate", REQUEST, model="sora-2")
     assert result.job.provider == "beta"
 
@@ -260,7 +260,7 @@ def test_events_reach_observers() -> None:
         def fallback(self, attempt: Any) -> None:
             seen.append(f"{attempt.provider} {attempt.outcome}")
 
-    server = FakeAcme(submit_script={"alpha": [httpx.Response(503, json={})]})
+    server = FakeAcme(submit_script={"alpha": [httpx.Response(503, json={"message": "down"})]})
     run = make("sync", config({"retries": 0}), server)
     register(Observer(), pm=run.client.core.pm)
     run("generate", REQUEST)

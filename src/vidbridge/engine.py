@@ -51,6 +51,18 @@ REFUSALS = (AuthenticationError, CapabilityError, ContentPolicyError, Insufficie
             InvalidRequestError, ModelUnavailableError, RateLimitError)
 
 
+def answered_by_provider(adapter: VideoProvider, response: httpx.Response) -> bool:
+    """Whether an error answer is in the provider's own error shape (the adapter's optional
+    ``is_provider_error``); without one, nothing proves the provider itself answered."""
+    recognise = getattr(adapter, "is_provider_error", None)
+    if recognise is None:
+        return False
+    try:
+        return bool(recognise(response))
+    except Exception:  # a recogniser that trips over a body has not recognised it
+        return False
+
+
 @dataclass(frozen=True)
 class Sleep:
     seconds: float
@@ -139,6 +151,14 @@ class Engine:
             # Raised outside the except block, so no __context__ holds the httpx error and
             # with it the request and its credential headers.
             raise failure
+        if response.status_code >= 500 and not answered_by_provider(adapter, response):
+            # A proxy or load balancer in front may answer 502/503/504 after the provider
+            # took the job: only the provider's own error body proves it refused.
+            raise SubmitUncertainError(
+                f"{adapter.name}'s submit got HTTP {response.status_code} without "
+                f"{adapter.name}'s error body (a proxy in front may have answered after the "
+                "provider accepted); it may have accepted the job, so it is not resubmitted "
+                "blindly", provider=adapter.name, status=response.status_code)
         try:
             job = adapter.parse_submit(response, plan)
         except (*REFUSALS, SubmitUncertainError):

@@ -10,11 +10,12 @@ state           written                                        next
 =============== ============================================== ===================================
 intent          before the submit leaves the machine: request   accepted | rejected | uncertain
                 key, candidate, plan, credential name, lookup
-                id, pid
-rejected        the submit was refused, or never left (connect  intent (a retry of the same
-                error, DNS, pool timeout): nothing upstream     candidate) - else terminal
-uncertain       sent, no answer, and no lookup proved a job     accepted (lookup, ``reconcile
-                                                                --adopt``) | abandoned
+                id, pid and host
+rejected        the submit was refused (a 5xx only in the       intent (a retry of the same
+                provider's own error body), or never left       candidate) - else terminal
+                (connect error, DNS, pool timeout)
+uncertain       sent, no answer (or a 5xx not in the            accepted (lookup, ``reconcile
+                provider's shape), and no lookup proved a job   --adopt``) | abandoned
 accepted        the provider's job id (UNIQUE per provider:     succeeded | failed | cancelled |
                 no job is owned by two rows, across processes)  content_policy | timeout
 succeeded       the job is done upstream, before the download   downloaded (a failing download
@@ -30,8 +31,15 @@ abandoned       ``reconcile --abandon``: a person said so       -
 
 A row in ``intent`` whose process is gone is *uncertain* to every reader: it is looked up
 where the provider allows (by our own id, or by content if exactly one unowned job created
-after the intent matches), else left for ``vidbridge jobs reconcile``. Standard-library
-SQLite in WAL mode; each transition is one small UPDATE.
+after the intent matches), else left for ``vidbridge jobs reconcile``. Liveness is the
+intent's pid on its host; an intent another host wrote (a shared ledger file) counts as live
+for ``FOREIGN_INTENT_LIVE_S`` (30 min) after it was written, then as unanswered - never as
+"never sent". While an intent is live, a re-run may look it up but writes nothing.
+
+A submit answered with a 5xx is a refusal (``rejected``, kind ``unavailable``) only when the
+body is the provider's own error JSON (the adapter's ``is_provider_error``); any other 5xx
+(a proxy's 502 page, an empty 504) may follow an accepted job, so it is unanswered: looked up,
+else ``uncertain``. Standard-library SQLite in WAL mode; each transition is one small UPDATE.
 """
 
 from __future__ import annotations
@@ -85,6 +93,11 @@ _COLUMNS = ("key", "request_key", "provider", "model", "credential", "state", "j
             "created", "updated")
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM ledger"
 _HOST = os.uname().nodename if hasattr(os, "uname") else ""
+_STARTED = time.time()  # an intent with our pid written before this is a dead namesake's
+# An intent written on another host counts as live this long (its process cannot be checked):
+# longer than a submit can wait for its answer with default settings (HTTP timeout 60 s, route
+# deadline 20 min). Raise it if a provider's timeout_s or a route's deadline_s is longer.
+FOREIGN_INTENT_LIVE_S = 30 * 60.0
 
 FAILED_STATES = frozenset({"failed", "cancelled", "content_policy"})
 TERMINAL_STATES = FAILED_STATES | {"finished", "abandoned", "rejected"}
@@ -138,8 +151,17 @@ class Entry:
         if self.state != "intent" or self.pid is None:
             return self.state == "intent"
         if self.host != _HOST:
-            return True  # another machine's intent: we cannot tell; treat it as unanswered
+            # Another machine's process cannot be checked: its submit may be in flight until
+            # the intent is FOREIGN_INTENT_LIVE_S old; then it is unanswered (never unsent).
+            return time.time() - self.updated > FOREIGN_INTENT_LIVE_S
+        if self.pid == os.getpid() and self.updated < _STARTED:
+            return True  # our pid, reused from a process that died (a container's restart)
         return not process_alive(self.pid)
+
+    @property
+    def where(self) -> str:
+        """The process an intent was written by, for messages (``pid 12 on host a``)."""
+        return f"pid {self.pid} on host {self.host or '?'}"
 
 
 def default_ledger_path() -> Path:

@@ -25,6 +25,7 @@ import httpx
 
 from .engine import Fetched, Sleep, Steps, failure_of
 from .errors import (
+    ConfigError,
     ContentPolicyError,
     DownloadFailedError,
     JobFailedError,
@@ -142,11 +143,20 @@ class Lifecycle:
         return job
 
     def check_adoptable(self, adapter: VideoProvider, entry: Entry, creds: Credentials,
-                        job_id: str) -> Steps[Job]:
+                        job_id: str, family: str | None = None) -> Steps[Job]:
         """The job a person names for an unanswered submit, polled once to prove it exists
-        (a typo must not be adopted). Raises the provider's error if it does not."""
+        (a typo must not be adopted). Raises the provider's error if it does not.
+
+        An adapter whose jobs live under several endpoint families (Kling) places the job by
+        its ``adopted_job``, from what the intent recorded, else from ``family``."""
         job = Job(provider=entry.provider, model=entry.model, id=job_id, status="queued",
                   backend=adapter.backend(creds), credential=creds.name)
+        place = getattr(adapter, "adopted_job", None)
+        if place is not None:
+            job = place(job, lookup_id=entry.lookup_id, plan=entry.plan, family=family)
+        elif family is not None:
+            raise ConfigError(f"{entry.provider} jobs have no endpoint families: leave out "
+                              f"--family {family}")
         response = yield tag(adapter.build_poll(job, creds), adapter.name)
         polled: Job = adapter.parse_job(response, job)
         return polled.model_copy(update={"provider": entry.provider, "model": entry.model,
@@ -199,6 +209,9 @@ class Lifecycle:
             return Done(entry.key, job, Fetched(entry.bytes or 0, "video/mp4", entry.sha256))
         if entry.state in UNANSWERED_STATES:
             job = yield from self.look_up(adapter, entry, creds)
+            if job is None and entry.state == "intent" and not entry.orphaned:
+                # Its process (here, or on another host) may still record the answer.
+                raise SubmitUncertainError(in_flight_message(entry), provider=entry.provider)
             if job is None:
                 message = unanswered_message(entry)
                 ledger.mark_uncertain(entry.key, message)
@@ -285,6 +298,13 @@ def unanswered_message(entry: Entry) -> str:
             "got no answer and no lookup proved which job is ours: it may exist (and be "
             "billed) upstream, so it is not sent again. Resolve it with `vidbridge jobs "
             f"reconcile {entry.key} --adopt PROVIDER_JOB_ID` or `--abandon`")
+
+
+def in_flight_message(entry: Entry) -> str:
+    return (f"{entry.provider}:{entry.model} submit {entry.key} (request {entry.request_key}) "
+            f"is still waiting for its answer in {entry.where}; nothing is sent again: run "
+            "this again once that process has finished (an intent from another host counts as "
+            "unanswered after 30 minutes)")
 
 
 def recorded_failure(entry: Entry) -> VidbridgeError:

@@ -54,6 +54,11 @@ class VideoProvider(Protocol):
 
     ``credential_env`` maps credential fields (``api_key``, ``secret_key``) to the environment
     variables conventionally holding them, used when no config names others.
+
+    Optional: ``is_provider_error(response) -> bool``, True when an error answer's body is the
+    provider's own error JSON. A submit answered 5xx counts as refused only then; any other
+    5xx (a proxy's 502 page, an empty 504) may follow an accepted job, so it is *uncertain*
+    (looked up where the adapter can, never resubmitted blindly).
     """
 
     name: str

@@ -70,6 +70,8 @@ class Fault:
     lose_answer: str | None = None       # "submit" | "poll" | "download": the server acts,
     lose_always: bool = False            # ... then the answer is lost (once, or always)
     retry_after: str | None = None       # rewrite a 429's Retry-After ("" removes it)
+    proxy: int | None = None             # a proxy in front answers the submit with this 5xx
+    proxy_forwards: bool = True          # ... after the server acted (or without sending on)
 
 
 FAULTS = [
@@ -91,7 +93,10 @@ FAULTS = [
     Fault("auth error", "auth_error"),
     Fault("no credits", "insufficient_credits"),
     Fault("retired model", "retired_model"),
+    Fault("proxy 502 (sent)", proxy=502),
+    Fault("proxy 503 (unsent)", proxy=503, proxy_forwards=False),
 ]
+PROXY_PAGE = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
 
 
 class Faulty(httpx.AsyncBaseTransport):
@@ -109,6 +114,12 @@ class Faulty(httpx.AsyncBaseTransport):
             raise httpx.ConnectError("connection refused", request=request)
         if primary and fault.scenario:
             request.headers[HEADER] = fault.scenario
+        submit = request.method == "POST" and "fetchPredictOperation" not in request.url.path
+        if primary and fault.proxy and submit:
+            if fault.proxy_forwards:  # the provider takes the job; the proxy loses its answer
+                await (await _network(self.inner, request)).aread()
+            return httpx.Response(fault.proxy, content=PROXY_PAGE, request=request,
+                                  headers={"content-type": "text/html"})
         response = await _network(self.inner, request)
         if not primary:
             return response
@@ -184,23 +195,24 @@ class Observed:
     notes: list[str] = field(default_factory=list)
 
 
-def config_for(wire: Wire, ledger: Path) -> dict[str, Any]:
+def config_for(wire: Wire, ledger: Path, route: dict[str, Any] | None = None) -> dict[str, Any]:
     fb_provider, fb_candidate, fb_prefix, _ = FALLBACK.get(wire.name, DEFAULT_FALLBACK)
     keys = {"api_key": "sim-key", "secret_key": "sim-secret-key-of-at-least-32-bytes"}
     providers = {wire.provider: {"base_url": BASE + wire.prefix, **keys, **dict(wire.entry)},
                  fb_provider: {"base_url": BASE + fb_prefix, **keys}}
     return {"ledger": str(ledger), "providers": providers,
             "routes": {"default": {"candidates": [wire.candidate, fb_candidate], "retries": 1,
-                                   "fallback_on": FALLBACK_ON}}}
+                                   "fallback_on": FALLBACK_ON, **(route or {})}}}
 
 
-def run_cell(wire: Wire, fault: Fault, mode: str, folder: Path) -> Observed:
+def run_cell(wire: Wire, fault: Fault, mode: str, folder: Path,
+             route: dict[str, Any] | None = None) -> Observed:
     """One generate through the two-candidate route; what happened, upstream and on disk."""
     folder.mkdir(parents=True, exist_ok=True)
     app = create_app(SimulatorSettings(fast=True, sora_retired=False, seed=7,
                                        sleep=_no_sleep))
     transport = Faulty(app, wire.prefix, fault)
-    config = parse_config(config_for(wire, folder / "ledger.sqlite3"))
+    config = parse_config(config_for(wire, folder / "ledger.sqlite3", route))
     target = folder / "video.mp4"
     result: Any = None
     error: BaseException | None = None

@@ -77,6 +77,9 @@ def jobs_reconcile(
         "--adopt", help="the provider job id that is this submit's (seen in its console)")] = None,
     abandon: Annotated[bool, typer.Option(
         "--abandon", help="never wait for this submit (it made no job, or you let it go)")] = False,
+    family: Annotated[str | None, typer.Option(
+        "--family", help="with --adopt, where the ledger row cannot tell: the endpoint family "
+        "the job was made on (Kling: text2video, image2video, omni-video, video-extend)")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Resolve a submit without an answer: adopt its job, abandon it, or (neither) look it up."""
@@ -84,6 +87,8 @@ def jobs_reconcile(
 
     if adopt is not None and abandon:
         raise CliError("give --adopt PROVIDER_JOB_ID or --abandon, not both", 2)
+    if family is not None and adopt is None:
+        raise CliError("--family goes with --adopt PROVIDER_JOB_ID", 2)
     with client_for(config) as client:
         core = client.core
         entry = core.ledger.get(key)
@@ -103,7 +108,7 @@ def jobs_reconcile(
             console().print(f"{key}: found and adopted {entry.provider} job {found.id}; "
                             f"finish it with `vidbridge resume {key}`")
             return
-        job = drive(core.lifecycle.check_adoptable(adapter, entry, creds, adopt),
+        job = drive(core.lifecycle.check_adoptable(adapter, entry, creds, adopt, family),
                     client.http, client.sleep)
         core.ledger.adopt(key, job, "person")
         console().print(f"{key}: adopted {entry.provider} job {job.id} ({job.status}); "
