@@ -12,12 +12,14 @@ token URL goes into the submit body), so a push that beats the submit's answer s
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # asyncio loads only with an async wait: sync clients stay light
+    import asyncio
 
 # A wake nobody has waited for yet is kept this long (a push that beat the job's first wait);
 # then it is dropped, so wakes for jobs that never wait cannot pile up.
@@ -42,7 +44,11 @@ class _Waiter:
     def __init__(self, loop: asyncio.AbstractEventLoop | None) -> None:
         self.loop = loop
         self.thread_event = threading.Event() if loop is None else None
-        self.async_event = asyncio.Event() if loop is not None else None
+        self.async_event: asyncio.Event | None = None
+        if loop is not None:
+            import asyncio
+
+            self.async_event = asyncio.Event()
 
     def set(self) -> None:
         if self.thread_event is not None:
@@ -128,6 +134,8 @@ class Wakeups:
     async def await_wait(self, key: str, seconds: float,
                          sleep: Callable[[float], Any] | None = None) -> bool:
         """The async ``wait``: races the (injected) sleep against the wake; True if woken."""
+        import asyncio
+
         waiter = self._enter(key, asyncio.get_running_loop())
         if waiter is None:
             return True
@@ -146,6 +154,8 @@ class Wakeups:
 
 
 async def _race(slept: Awaitable[Any], event: asyncio.Event) -> bool:
+    import asyncio
+
     tasks = (asyncio.ensure_future(slept), asyncio.ensure_future(event.wait()))
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)

@@ -227,3 +227,17 @@ def test_tokens_resolve_only_under_their_provider_and_are_swept_with_their_jobs(
     assert tokens.resolve("kling", token.swapcase()) is None
     assert tokens.forget_before(50.0) == 0 and tokens.resolve("kling", token) == "vid_1"
     assert tokens.forget_before(200.0) == 1 and tokens.resolve("kling", token) is None
+
+
+def test_tokens_are_cut_from_the_access_log(stuck: str, tmp_path: Path) -> None:
+    import logging
+
+    with gateway(stuck, tmp_path):
+        record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
+                                   '%s - "%s %s HTTP/%s" %d',
+                                   ("127.0.0.1:5", "POST", "/callbacks/kling/s3cr3t-Token_x",
+                                    "1.1", 204), None)
+        for log_filter in logging.getLogger("uvicorn.access").filters:
+            log_filter.filter(record)
+        assert "s3cr3t" not in record.getMessage()
+        assert "/callbacks/kling/REDACTED" in record.getMessage()

@@ -136,7 +136,23 @@ def attach(gateway: GatewayConfig, core: ClientCore,
                           "address providers POST to (e.g. https://videos.example.com)")
     tokens = CallbackTokens(location, gateway.public_url)
     core.callbacks = tokens
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _CutTokens) for f in access.filters):
+        access.addFilter(_CutTokens())
     return tokens
+
+
+CUT = re.compile(r"(/callbacks/[^/\s]+/)[^\s?\"]+")
+
+
+class _CutTokens(logging.Filter):
+    """Callback tokens stay out of uvicorn's access log (a token is a wake permission)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(CUT.sub(r"\1REDACTED", a) if isinstance(a, str) else a
+                                for a in record.args)
+        return True
 
 
 def routes(tokens: CallbackTokens | None,
