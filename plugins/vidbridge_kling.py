@@ -151,6 +151,19 @@ class Kling:
     # A lookup asks by our own external_task_id: what it finds is provably this submit's.
     lookup_by_own_id = True
 
+    def push_worth_polling(self, body: bytes) -> bool:
+        """Kling calls back on every status change (reference §3.6): a "submitted" or
+        "processing" one is not worth a poll now. The body only filters wakes, never sets a
+        state: a forged one can at most cause one poll, or skip one the schedule still makes."""
+        try:
+            data: Any = json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return True
+        if isinstance(data, dict) and isinstance(data.get("data"), dict):
+            data = data["data"]  # the {code, message, data} wrapper one summary shows
+        status = data.get("task_status") if isinstance(data, dict) else None
+        return status not in ("submitted", "processing")
+
     def lookup_id(self, plan: Plan) -> str:
         """What ``build_lookup`` needs later without the plan's images: family/external id."""
         return f"{family_of(plan)}/{self.external_task_id(plan)}"

@@ -241,3 +241,28 @@ def test_tokens_are_cut_from_the_access_log(stuck: str, tmp_path: Path) -> None:
             log_filter.filter(record)
         assert "s3cr3t" not in record.getMessage()
         assert "/callbacks/kling/REDACTED" in record.getMessage()
+
+
+def test_only_a_push_worth_a_poll_wakes_and_a_bad_body_always_does() -> None:
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from vidbridge.client import ClientCore
+    from vidbridge.gateway.callbacks import CallbackTokens, hints, routes
+
+    tokens = CallbackTokens(":memory:", "http://testserver")
+    woken: list[tuple[str, str]] = []
+    app = Starlette(routes=routes(tokens, lambda p, v: woken.append((p, v)),
+                                  hints(ClientCore())))
+    url = tokens.url_for("kling", "vid_9")
+    assert url is not None
+    path = url.removeprefix("http://testserver")
+    with TestClient(app) as client:
+        for body in ({"task_id": "t", "task_status": "submitted"},
+                     {"code": 0, "data": {"task_id": "t", "task_status": "processing"}}):
+            assert client.post(path, json=body).status_code == 204
+        assert woken == []  # progress notes: the schedule polls anyway
+        for raw in (json.dumps({"task_status": "succeed"}).encode(), b"\xff{not json",
+                    b"[1, 2]", b"x" * 100_000, b"[" * 50_000):
+            assert client.post(path, content=raw).status_code == 204
+        assert woken == [("kling", "vid_9")] * 5

@@ -240,7 +240,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         *ops.routes(insecure=insecure_no_auth, webhooks=dispatcher),
         *batches.routes(batch_queue, endpoint, lambda view: view._owner),
         Route(links.PATH, signed_content, methods=["GET"]),
-        *callbacks.routes(tokens, callbacks.waker(client.core, relay)),
+        *callbacks.routes(tokens, callbacks.waker(client.core, relay),
+                          callbacks.hints(client.core)),
     ]
     app = Starlette(
         routes=routes, lifespan=lifespan,

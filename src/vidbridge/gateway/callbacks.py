@@ -155,12 +155,13 @@ class _CutTokens(logging.Filter):
         return True
 
 
-def routes(tokens: CallbackTokens | None,
-           wake: Callable[[str, str], None]) -> list[Route]:
-    """The callback route; ``wake(provider, video_id)`` ends that job's poll wait."""
+def routes(tokens: CallbackTokens | None, wake: Callable[[str, str], None],
+           worth_polling: Callable[[str, bytes], bool] | None = None) -> list[Route]:
+    """The callback route; ``wake(provider, video_id)`` ends that job's poll wait, unless
+    ``worth_polling(provider, body)`` says the push is a mere progress note."""
 
     async def receive(request: Request) -> Response:
-        await _drain(request)
+        body = await _drain(request)
         provider = request.path_params["provider"]
         token = request.path_params["token"]
         video_id = None
@@ -173,22 +174,43 @@ def routes(tokens: CallbackTokens | None,
         if video_id is None:
             # Same answer for an unknown token and a wrong provider: nothing to probe.
             return _error(404, "Unknown callback.")
+        if worth_polling is not None and body is not None and not worth_polling(provider, body):
+            return Response(status_code=204)  # "still processing": the schedule polls anyway
         await asyncio.to_thread(wake, provider, video_id)
         return Response(status_code=204)
 
     return [Route(PATH, receive, methods=["POST"])]
 
 
-async def _drain(request: Request) -> None:
-    """Read at most ``DRAIN_BYTES`` of the body and drop it (the body is never trusted)."""
+async def _drain(request: Request) -> bytes | None:
+    """At most ``DRAIN_BYTES`` of the body; None when it is longer or broken (the body only
+    ever filters a wake, and an unreadable one wakes)."""
+    chunks: list[bytes] = []
     read = 0
     try:
         async for chunk in request.stream():
+            chunks.append(chunk)
             read += len(chunk)
-            if read >= DRAIN_BYTES:
-                break
+            if read > DRAIN_BYTES:
+                return None
     except Exception:  # a broken or cut body changes nothing: only the token counts
-        return
+        return None
+    return b"".join(chunks)
+
+
+def hints(core: ClientCore) -> Callable[[str, bytes], bool]:
+    """Ask the provider's adapter whether a push is worth a poll now (its optional
+    ``push_worth_polling(body)``; without it, or if it fails, every push is)."""
+
+    def worth_polling(provider: str, body: bytes) -> bool:
+        try:
+            judge = getattr(core.adapter(provider), "push_worth_polling", None)
+            return True if judge is None else bool(judge(body))
+        except Exception:  # an adapter's bug must not lose a wake
+            log.warning("push hint of %s failed", provider)
+            return True
+
+    return worth_polling
 
 
 def relay(tokens: CallbackTokens | None, database_url: str | None,
