@@ -47,9 +47,11 @@ def test_kling_pushes_the_bare_task_object_retrying_a_receiver_that_is_down(
     base, simulator = sim
     with receiver(down_for=2) as hook:
         task_id = _kling(base, hook.url)
-        got = hook.wait_for(3, BOUND_S)
+        got = hook.wait_for(4, BOUND_S)
         _settled(simulator)
-    assert [r.answered for r in got] == [503, 503, 200]
+    assert [r.answered for r in got] == [503, 503, 200, 200]
+    statuses = [json.loads(r.body)["task_status"] for r in got]
+    assert statuses == ["processing"] * 3 + ["succeed"]  # one call per status change
     body = json.loads(got[-1].body)
     assert body["task_id"] == task_id and body["task_status"] == "succeed"
     assert "code" not in body and body["task_result"]["videos"][0]["url"].endswith(".mp4")
@@ -59,9 +61,10 @@ def test_pushes_are_bounded_when_the_receiver_never_answers(sim: tuple[str, Any]
     base, simulator = sim
     with receiver(down_for=100) as hook:
         _kling(base, hook.url)
-        hook.wait_for(3, BOUND_S)
+        hook.wait_for(6, BOUND_S)
         _settled(simulator)
-        assert len(hook.requests) == simulator.settings.push_tries == 3
+        # Two status changes (processing, succeed), each tried push_tries times, no more.
+        assert len(hook.requests) == 2 * simulator.settings.push_tries == 6
 
 
 def test_gemini_interactions_push_to_webhook_config_uris(sim: tuple[str, Any]) -> None:

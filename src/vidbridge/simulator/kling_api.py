@@ -196,7 +196,8 @@ class KlingVideos(OmniEndpoints):
         if answer.status_code == 200 and made is not None and body.get("callback_url"):
             # Kling POSTs the bare task object to callback_url (reference §3.6).
             self.sim.pusher.schedule(made, body["callback_url"],
-                                     lambda: self._task(made, request, advance=False))
+                                     lambda: self._task(made, request, advance=False),
+                                     progress=True)
         self._last_made = None
         return answer
 
