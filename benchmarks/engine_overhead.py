@@ -5,7 +5,9 @@ wire, in a child process so its work never lands on our CPU clock). Three conten
 interleaved rounds within one run:
 
 - baseline: raw ``httpx.Client``; one SQLite row per state (intent, accepted, succeeded,
-  downloaded, finished) in WAL mode; the body streamed to a temporary file and renamed.
+  downloaded, finished) in WAL mode with ``synchronous=NORMAL`` (the ledger's settings), each
+  committed on its own; status codes checked; the body streamed to a temporary file (its
+  size and SHA-256 recorded, as the ledger's ``downloaded`` state does) and renamed.
 - router: ``VideoClient.generate(route=...)`` (the ledger's state machine, events, screening).
 - single: ``VideoClient.generate(model="runway:gen4.5")``.
 
@@ -15,6 +17,7 @@ Run: .venv/bin/python benchmarks/engine_overhead.py [jobs_per_round] [rounds]
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -42,6 +45,7 @@ BODY = bytes(range(256)) * 256  # 64 KiB
 
 class Stub(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stall
     def log_message(self, *args): pass
     def reply(self, body, kind="application/json"):
         self.send_response(200)
@@ -85,17 +89,29 @@ def baseline(base: str, folder: Path) -> Callable[[], None]:
         body = {"model": "gen4.5", "promptText": REQUEST.prompt, "ratio": "1280:720",
                 "duration": 5}
         record(key, "intent", json.dumps(body))
-        created = http.post(f"{base}/v1/text_to_video", json=body, headers=headers).json()
+        answer = http.post(f"{base}/v1/text_to_video", json=body, headers=headers)
+        answer.raise_for_status()
+        created = answer.json()
         record(key, "accepted", created["id"])
-        task = http.get(f"{base}/v1/tasks/{created['id']}", headers=headers).json()
+        polled = http.get(f"{base}/v1/tasks/{created['id']}", headers=headers)
+        polled.raise_for_status()
+        task = polled.json()
+        if task["status"] != "SUCCEEDED":
+            raise RuntimeError(task)
         record(key, "succeeded", json.dumps(task))
         target = folder / "baseline.mp4"
         temp = folder / f".baseline.mp4.{uuid.uuid4().hex[:12]}.part"
+        # The downloaded state records what vidbridge's does: path, bytes and SHA-256.
+        digest, size = hashlib.sha256(), 0
         with http.stream("GET", task["output"][0]) as response, open(temp, "wb") as sink:
+            response.raise_for_status()
             for chunk in response.iter_bytes():
                 sink.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
         os.replace(temp, target)
-        record(key, "downloaded", str(target))
+        record(key, "downloaded", json.dumps({"path": str(target), "bytes": size,
+                                              "sha256": digest.hexdigest()}))
         record(key, "finished")
 
     return one
