@@ -39,7 +39,9 @@ for ``FOREIGN_INTENT_LIVE_S`` (30 min) after it was written, then as unanswered 
 A submit answered with a 5xx is a refusal (``rejected``, kind ``unavailable``) only when the
 body is the provider's own error JSON (the adapter's ``is_provider_error``); any other 5xx
 (a proxy's 502 page, an empty 504) may follow an accepted job, so it is unanswered: looked up,
-else ``uncertain``. Standard-library SQLite in WAL mode; each transition is one small UPDATE.
+else ``uncertain``. Standard-library SQLite in WAL mode; each transition is one small UPDATE,
+and the table has only the indexes the per-job path reads by (key, request, job id), so a
+transition writes few pages.
 """
 
 from __future__ import annotations
@@ -80,18 +82,25 @@ CREATE TABLE IF NOT EXISTS ledger (
     host TEXT,
     created REAL NOT NULL,
     updated REAL NOT NULL,
-    UNIQUE (provider, job_id)
+    -- job_id first: this one index also serves lookups by job id alone (no second index
+    -- to keep up on every write). Ledgers made before keep their (provider, job_id) pair
+    -- and ledger_by_job index; both spell the same rule.
+    UNIQUE (job_id, provider)
 );
 CREATE INDEX IF NOT EXISTS ledger_by_request ON ledger (request_key);
-CREATE INDEX IF NOT EXISTS ledger_by_job ON ledger (job_id);
-CREATE INDEX IF NOT EXISTS ledger_by_state ON ledger (state);
 """
+# No index on ``state``: every transition would rewrite its entry (about half the WAL pages a
+# job writes); rows are read by state only for people (``jobs list``, ``doctor``, the
+# dashboard's reconcile page), and one scan of the table serves them. Ledgers made before keep
+# their ``ledger_by_state`` index.
 _IMAGE_FIELDS = {"image", "last_frame", "reference_images"}
 _COLUMNS = ("key", "request_key", "provider", "model", "credential", "state", "job_id", "job",
             "plan", "lookup_id", "error_kind", "error", "path", "bytes", "sha256", "source", "pid",
             "host",
             "created", "updated")
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM ledger"
+# UPDATE statements by the columns they set (a transition's SQL is built once).
+_UPDATES: dict[tuple[str, ...], str] = {}
 _HOST = os.uname().nodename if hasattr(os, "uname") else ""
 _STARTED = time.time()  # an intent with our pid written before this is a dead namesake's
 # An intent written on another host counts as live this long (its process cannot be checked):
@@ -317,9 +326,13 @@ class Ledger:
         self.accepted(key, job, source)
 
     def _set(self, key: str, state: str, **fields: Any) -> None:
-        assigns = "".join(f", {name}=?" for name in fields)
-        self._write(f"UPDATE ledger SET state=?, updated=?{assigns} WHERE key=?",
-                    state, time.time(), *fields.values(), key)
+        names = tuple(fields)
+        sql = _UPDATES.get(names)
+        if sql is None:
+            sql = _UPDATES.setdefault(names, "UPDATE ledger SET state=?, updated=?" + "".join(
+                f", {name}=?" for name in names) + " WHERE key=?")
+        with self._lock:
+            self._db.execute(sql, (state, time.time(), *fields.values(), key))
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, key: str) -> Entry:
