@@ -7,7 +7,6 @@ vidbridge writes into that folder it removes part files untouched for ``STALE_PA
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import secrets
@@ -65,21 +64,33 @@ def _temp_beside(target: Path) -> tuple[int, str]:
     Opened with mode 0o666 so the umask decides the final permissions, as for any file the
     user writes (mkstemp's 0o600 would leave videos unreadable to everyone else).
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _sweep_once(target.parent)
+    folder = target.parent
+    _sweep_once(folder)
     # The writer's pid is in the name so a finished write can tell its dead predecessors'
     # parts (a SIGKILLed download of the same target) from a live writer's.
-    name = str(target.parent / f".{target.name}.{os.getpid()}-{secrets.token_hex(6)}.part")
-    return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), name
+    name = os.path.join(folder, f".{target.name}.{os.getpid()}-{secrets.token_hex(6)}.part")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    try:
+        return os.open(name, flags, 0o666), name
+    except FileNotFoundError:  # the folder is new: made on demand, not stat-ed per write
+        folder.mkdir(parents=True, exist_ok=True)
+        return os.open(name, flags, 0o666), name
 
 
 def remove_dead_parts(target: Path) -> None:
     """Remove ``target``'s part files whose writer process is gone (called once ``target``
     is complete: they can only be earlier, killed attempts at the same file)."""
-    for path in target.parent.glob(f".{glob.escape(target.name)}.*-*.part"):
-        pid = path.name[len(target.name) + 2:].split("-", 1)[0]
-        if pid.isdigit() and not process_alive(int(pid)):
-            path.unlink(missing_ok=True)
+    prefix = f".{target.name}."
+    try:
+        with os.scandir(target.parent) as listing:  # one listing, no glob pattern compiling
+            names = [entry.name for entry in listing
+                     if entry.name.startswith(prefix) and entry.name.endswith(".part")]
+    except OSError:
+        return
+    for name in names:
+        pid, sep, _ = name[len(prefix):-len(".part")].partition("-")
+        if sep and pid.isdigit() and not process_alive(int(pid)):
+            (target.parent / name).unlink(missing_ok=True)
 
 
 def process_alive(pid: int) -> bool:
