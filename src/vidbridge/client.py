@@ -97,6 +97,9 @@ class ClientCore:
         self._lifecycle: Lifecycle | None = None
         self._adapters: dict[str, VideoProvider] | None = None
         self._configured: dict[str, Credentials] = {}
+        # (provider, model) -> capability row: the config and the adapters' tables are fixed
+        # for the client's life, and looking a row up through the config costs each call.
+        self._caps: dict[tuple[str, str], ModelCapabilities] = {}
         self.max_concurrent = max_concurrent
         # Poll waits end early on a wake (a provider's push via the gateway's callback route).
         self.wakeups = Wakeups()
@@ -177,6 +180,9 @@ class ClientCore:
 
     def capabilities(self, provider: str, model_id: str) -> ModelCapabilities:
         """The row for ``provider:model``: the config's [models] entry, else the adapter's."""
+        found = self._caps.get((provider, model_id))
+        if found is not None:
+            return found
         adapter = self.adapter(provider)
         caps = (self.config.model_caps(provider, model_id, adapter) if self.config is not None
                 else adapter.models.get(model_id))
@@ -185,6 +191,7 @@ class ClientCore:
                      else list(adapter.models))
             raise ConfigError(f"unknown model {model_id!r} for provider {provider!r}; known "
                               f"models: {', '.join(known)}")
+        self._caps[(provider, model_id)] = caps
         return caps
 
     def plan(self, request: VideoRequest, model: str, policy: Policy | None = None,
@@ -199,9 +206,12 @@ class ClientCore:
                 f"{request.extend.provider}; a provider extends only its own videos",
                 field="extend", allowed=[f"{request.extend.provider}:*"], model=model)
         usd_per_unit = self.config.usd_per_unit(provider) if self.config else None
+        base = self.config.base_model(provider, model_id) if self.config else model_id
         try:
             plan = normalise(request, caps, policy or self.policy, provider=provider,
-                             model=model_id, usd_per_unit=usd_per_unit, today=self.today())
+                             model=model_id, usd_per_unit=usd_per_unit, today=self.today(),
+                             base_model=base if base != model_id else "",
+                             request_key=request_key)
         except CapabilityError as refused:
             if refused.field != "extend":
                 raise
@@ -209,16 +219,12 @@ class ClientCore:
             raise CapabilityError(f"{provider}:{model_id} cannot extend a video; models that "
                                   f"can: {', '.join(able) or 'none installed'}",
                                   field="extend", allowed=able, model=model) from None
-        base = self.config.base_model(provider, model_id) if self.config else model_id
-        update: dict[str, Any] = {"request_key": request_key} if request_key else {}
-        if base != model_id:
-            update["base_model"] = base
         if request_key and caps.push_callbacks and self.callbacks is not None:
             # Only a model whose provider pushes gets the URL, so no other adapter sees it.
             url = self.callbacks.url_for(provider, request_key)
             if url is not None:
-                update["callback_url"] = url
-        return plan.model_copy(update=update) if update else plan
+                return plan.model_copy(update={"callback_url": url})
+        return plan
 
     def pushes(self, provider: str, model: str) -> bool:
         """Whether a job of ``provider:model`` was given a push URL (so polls are the safety
