@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,9 @@ import pluggy
 
 from . import hookspecs
 from .errors import ConfigError
+
+LOGGING_OBSERVER = "vidbridge.logging"
+_LOG = logging.getLogger("vidbridge")  # the logger the logging observer writes to
 
 if TYPE_CHECKING:
     from .models import Adjustment, Attempt, Job, ModelCapabilities, VideoResult
@@ -32,7 +36,7 @@ def new_plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
         pm.load_setuptools_entrypoints("vidbridge")
     from . import observers
 
-    pm.register(observers.LoggingObserver(), name="vidbridge.logging")
+    pm.register(observers.LoggingObserver(), name=LOGGING_OBSERVER)
     pm.check_pending()  # a misspelt hookimpl fails here, not silently later
     return pm
 
@@ -77,39 +81,57 @@ def get_model(provider: str, model: str,
 
 # --- events: fired only after the state they report is saved ---------------------------------
 
+def _heard(hook: Any) -> bool:
+    """Whether an event has a listener. The built-in logging observer alone is none while
+    the ``vidbridge`` logger is below INFO (the default), so then an event costs no hook call.
+    Asked at each event: logging turned up later is heard at once."""
+    impls = hook.get_hookimpls()
+    if len(impls) == 1 and impls[0].plugin_name == LOGGING_OBSERVER:
+        return _LOG.isEnabledFor(logging.INFO)
+    return bool(impls)
+
+
 def emit_attempt_started(pm: pluggy.PluginManager, provider: str, model: str,
                          request_id: str) -> None:
-    pm.hook.attempt_started(provider=provider, model=model, request_id=request_id)
+    if _heard(hook := pm.hook.attempt_started):
+        hook(provider=provider, model=model, request_id=request_id)
 
 
 def emit_adjustment(pm: pluggy.PluginManager, provider: str, model: str,
                     adjustment: Adjustment) -> None:
-    pm.hook.adjustment_made(provider=provider, model=model, adjustment=adjustment)
+    if _heard(hook := pm.hook.adjustment_made):
+        hook(provider=provider, model=model, adjustment=adjustment)
 
 
 def emit_job_accepted(pm: pluggy.PluginManager, job: Job,
                       request_id: str | None = None) -> None:
-    pm.hook.job_accepted(job=job, request_id=request_id)
+    if _heard(hook := pm.hook.job_accepted):
+        hook(job=job, request_id=request_id)
 
 
 def emit_job_updated(pm: pluggy.PluginManager, job: Job) -> None:
-    pm.hook.job_updated(job=job)
+    if _heard(hook := pm.hook.job_updated):
+        hook(job=job)
 
 
 def emit_retry_scheduled(pm: pluggy.PluginManager, provider: str, model: str,
                          error: BaseException, wait_s: float, request_id: str) -> None:
-    pm.hook.retry_scheduled(provider=provider, model=model, error=error, wait_s=wait_s,
-                            request_id=request_id)
+    if _heard(hook := pm.hook.retry_scheduled):
+        hook(provider=provider, model=model, error=error, wait_s=wait_s,
+             request_id=request_id)
 
 
 def emit_fallback(pm: pluggy.PluginManager, attempt: Attempt, request_id: str) -> None:
-    pm.hook.fallback(attempt=attempt, request_id=request_id)
+    if _heard(hook := pm.hook.fallback):
+        hook(attempt=attempt, request_id=request_id)
 
 
 def emit_job_finished(pm: pluggy.PluginManager, result: VideoResult) -> None:
-    pm.hook.job_finished(result=result)
+    if _heard(hook := pm.hook.job_finished):
+        hook(result=result)
 
 
 def emit_request_failed(pm: pluggy.PluginManager, request_id: str,
                         error: BaseException) -> None:
-    pm.hook.request_failed(request_id=request_id, error=error)
+    if _heard(hook := pm.hook.request_failed):
+        hook(request_id=request_id, error=error)
