@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from vidbridge.cli import app as cli_app
-from vidbridge.cli import servers
+from vidbridge.cli import output
 from vidbridge.config import POLL_INTERVAL_MAX_S, parse_config
 from vidbridge.errors import ConfigError
 from vidbridge.gateway import create_app
@@ -63,4 +63,10 @@ def test_serve_option_is_checked_before_starting(bad: str, tmp_path: Path) -> No
                                           "--poll-interval", bad])
     assert result.exit_code == 2
     assert "--poll-interval" in result.output and "at most 600 seconds" in result.output
-    assert servers.POLL_INTERVAL_MAX_S == POLL_INTERVAL_MAX_S  # one range, two spellings
+    assert output.POLL_INTERVAL_MAX_S == POLL_INTERVAL_MAX_S  # one range, two spellings
+
+
+@pytest.mark.parametrize("command", [["generate", "a kite"], ["resume", "vb_0"]])
+def test_generate_and_resume_check_the_same_range(command: list[str]) -> None:
+    result = CliRunner().invoke(cli_app, [*command, "--poll-interval", "-1"])
+    assert result.exit_code == 2 and "at most 600 seconds" in result.output

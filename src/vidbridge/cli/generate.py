@@ -12,7 +12,7 @@ import typer
 
 from .app import app
 from .failures import EXIT_INTERRUPTED, CliError, did_you_mean
-from .output import ConfigOption, JsonOption, client_for, console, emit, money
+from .output import ConfigOption, JsonOption, client_for, console, emit, money, poll_interval
 
 if TYPE_CHECKING:
     from ..models import VideoRequest
@@ -34,7 +34,8 @@ def build_request(prompt: str, duration: float | None = None, size: str | None =
 
 
 PollOption = Annotated[float | None, typer.Option(
-    "--poll-interval", help="seconds between status polls (default: the provider's pace)")]
+    "--poll-interval", callback=poll_interval,
+    help="seconds between status polls (default: the provider's pace)")]
 
 
 @app.command()

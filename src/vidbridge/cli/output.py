@@ -23,6 +23,16 @@ if TYPE_CHECKING:
 ConfigOption = Annotated[Path | None, typer.Option(
     "--config", "-c", help="vidbridge TOML config (default: $VIDBRIDGE_CONFIG)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+# = config.POLL_INTERVAL_MAX_S (a test holds them equal; importing config would slow --help)
+POLL_INTERVAL_MAX_S = 600.0
+
+
+def poll_interval(value: float | None) -> float | None:
+    """``--poll-interval`` (generate, resume, serve): more than 0, at most 600 seconds."""
+    if value is not None and not 0 < value <= POLL_INTERVAL_MAX_S:
+        raise typer.BadParameter(f"{value!r} is out of range: allowed more than 0 and at most "
+                                 f"{POLL_INTERVAL_MAX_S:g} seconds")
+    return value
 
 _consoles: dict[bool, Console] = {}
 

@@ -8,17 +8,7 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .output import console
-
-# = config.POLL_INTERVAL_MAX_S (a test holds them equal; importing config would slow --help)
-POLL_INTERVAL_MAX_S = 600.0
-
-
-def _poll_interval(value: float | None) -> float | None:
-    if value is not None and not 0 < value <= POLL_INTERVAL_MAX_S:
-        raise typer.BadParameter(f"{value!r} is out of range: allowed more than 0 and at most "
-                                 f"{POLL_INTERVAL_MAX_S:g} seconds")
-    return value
+from .output import console, poll_interval
 
 
 @app.command()
@@ -57,7 +47,7 @@ def serve(
     insecure_no_auth: Annotated[bool, typer.Option(
         help="accept requests without a gateway key (local development only)")] = False,
     poll_interval: Annotated[float | None, typer.Option(
-        "--poll-interval", callback=_poll_interval,
+        "--poll-interval", callback=poll_interval,
         help="seconds between status polls of every job (default: [gateway] "
              "poll_interval_s, else the provider's pace)")] = None,
 ) -> None:
