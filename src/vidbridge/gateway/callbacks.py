@@ -19,15 +19,16 @@ import asyncio
 import collections
 import hashlib
 import hmac
+import inspect
 import logging
 import re
 import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -155,7 +156,7 @@ class _CutTokens(logging.Filter):
         return True
 
 
-def routes(tokens: CallbackTokens | None, wake: Callable[[str, str], None],
+def routes(tokens: CallbackTokens | None, wake: Callable[[str, str], Any],
            worth_polling: Callable[[str, bytes], bool] | None = None) -> list[Route]:
     """The callback route; ``wake(provider, video_id)`` ends that job's poll wait, unless
     ``worth_polling(provider, body)`` says the push is a mere progress note."""
@@ -176,7 +177,9 @@ def routes(tokens: CallbackTokens | None, wake: Callable[[str, str], None],
             return _error(404, "Unknown callback.")
         if worth_polling is not None and body is not None and not worth_polling(provider, body):
             return Response(status_code=204)  # "still processing": the schedule polls anyway
-        await asyncio.to_thread(wake, provider, video_id)
+        woken = wake(provider, video_id)
+        if inspect.isawaitable(woken):
+            await woken
         return Response(status_code=204)
 
     return [Route(PATH, receive, methods=["POST"])]
@@ -226,13 +229,16 @@ def relay(tokens: CallbackTokens | None, database_url: str | None,
     return WakeRelay(database_url, core.wakeups)
 
 
-def waker(core: ClientCore, relay: WakeRelay | None = None) -> Callable[[str, str], None]:
-    """Wake a job's poll wait: in this process, or on every worker through the relay."""
+def waker(core: ClientCore,
+          relay: WakeRelay | None = None) -> Callable[[str, str], Awaitable[None]]:
+    """Wake a job's poll wait: in this process (at once, on the loop), or on every worker
+    through the relay (a database write, so in a thread)."""
 
-    def wake(provider: str, video_id: str) -> None:
+    async def wake(provider: str, video_id: str) -> None:
         key = wake_key(provider, video_id)
         if relay is not None:
-            relay.publish(key)  # this worker hears it too, through its own listener
+            # This worker hears it too, through its own listener.
+            await asyncio.to_thread(relay.publish, key)
         else:
             core.wakeups.wake(key)
 
