@@ -53,7 +53,8 @@ def main(samples: int = 15) -> None:
                            "vidbridge.Credentials; vidbridge.normalise"))
     loaded = subprocess.run(
         [sys.executable, "-c", "import sys, vidbridge; print(sorted(m for m in sys.modules if "
-         "m.split('.')[0] in {'starlette','uvicorn','av','typer','rich','jwt','PIL','sqlite3'}))"],
+         "m.split('.')[0] in {'starlette','uvicorn','av','typer','rich','jwt','PIL','sqlite3',"
+         "'dbos','psycopg','fsspec','s3fs','botocore'}))"],
         capture_output=True, text=True, check=True).stdout.strip()
     b, o, u = statistics.median(base), statistics.median(ours), statistics.median(used)
     print(f"import httpx+pydantic+pluggy: median {b * 1000:.1f} ms over {samples} runs")

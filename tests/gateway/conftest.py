@@ -59,8 +59,9 @@ def gateway(sim: str, tmp: Path, *, sleep: Any = None, gateway_table: dict[str, 
     counter = counter or Counter()
     client = async_client(cfg, counter, **({"sleep": sleep} if sleep else {}))
     options.setdefault("keys", [KEY, OTHER_KEY])
-    app = create_app(cfg, client=client, database=tmp / "gateway.sqlite3",
-                     output_dir=tmp / "videos", poll_after_ms=10, **options)
+    options.setdefault("output_dir", tmp / "videos")
+    app = create_app(cfg, client=client, database=tmp / "gateway.sqlite3", poll_after_ms=10,
+                     **options)
     with serve_in_thread(app) as url:
         yield Running(url, app, client, counter, tmp)
 

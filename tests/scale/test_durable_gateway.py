@@ -22,10 +22,11 @@ pytest.importorskip("dbos")
 
 @contextlib.contextmanager
 def durable_gateway(sim: str, tmp: Path, counter: Counter, url: str,
-                    **durable: Any) -> Iterator[Any]:
+                    output_dir: str | Path | None = None, **durable: Any) -> Iterator[Any]:
     cfg = config(sim, tmp)
     http = httpx.Client(timeout=10, event_hooks={"request": [counter]})
-    app = create_app(cfg, client=async_client(cfg), keys=[KEY], output_dir=tmp / "videos",
+    app = create_app(cfg, client=async_client(cfg), keys=[KEY],
+                     output_dir=output_dir or tmp / "videos",
                      poll_after_ms=10, database_url=url,
                      durable={"http": http, "sleep": fast_sleep, "polling_interval_s": 0.05,
                               **durable})

@@ -12,6 +12,7 @@ job, re-run a request no provider ever accepted, and fail one whose submit may h
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import builtins
@@ -30,6 +31,7 @@ from pydantic import ValidationError
 
 from ..errors import CapabilityError, ConfigError, VidbridgeError
 from ..models import Job, VideoRequest, VideoResult, sniff_image_type
+from ..storage import StorageError, is_url, open_storage
 from . import _derive
 from . import _errors as e
 from ._derive import Derived
@@ -82,9 +84,11 @@ class Admission(Protocol):
                  error: BaseException | None = None) -> None: ...
 
 
-def default_output_dir(config: Config | None) -> Path:
+def default_output_dir(config: Config | None) -> str | Path:
+    """``[gateway] output_dir`` (a folder, or an fsspec URL kept as given), else the cache."""
     if config is not None and config.gateway.output_dir:
-        return Path(os.path.expanduser(config.gateway.output_dir))
+        location = config.gateway.output_dir
+        return location if is_url(location) else Path(os.path.expanduser(location))
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "vidbridge" / "videos"
 
@@ -101,7 +105,10 @@ class VideoService:
         self.core = core
         self.admission = admission
         self.store = store
-        self.output_dir = Path(output_dir)
+        # Where finished videos are kept (a folder, or an fsspec URL every worker reads);
+        # an unknown scheme or a missing extra is a ConfigError here, before any job runs.
+        self.storage = open_storage(output_dir)
+        self.output_dir = self.storage.staging  # where this process's downloads land
         self.retention_s = RETENTION_S if retention_s is None else retention_s
         self.default_target = default_target
         self.max_active = max_active_per_owner
@@ -353,13 +360,27 @@ class VideoService:
             raise e.BadRequestError(f"Video with id '{video_id}' is still being generated and "
                                     "cannot be deleted.", param="video_id")
         self.store.delete(video_id)
-        for path in self._files(video_id):
-            path.unlink(missing_ok=True)
+        self.storage.remove(video_id)
         return VideoDeleteResponse(id=video_id)
 
     def content(self, owner: str | None, video_id: str,
                 variant: str | None = None) -> tuple[Path, str]:
-        """(file, media type) of a completed video's ``variant``; 404 before or after."""
+        """(file, media type) of a completed video's ``variant``; 404 before or after. A video
+        kept in remote storage is fetched to a local copy first (streamed)."""
+        where, media_type, _ = self.locate(owner, video_id, variant)
+        if isinstance(where, Path):
+            return where, media_type
+        path = self.storage.local(where)
+        if (variant or "video") == "video":
+            return path, media_type
+        from ._variants import still
+
+        return still(path, variant or "video")
+
+    def locate(self, owner: str | None, video_id: str,
+               variant: str | None = None) -> tuple[Path | str, str, int | None]:
+        """(local file or storage URL, media type, size when known) of a completed video's
+        ``variant``: the gateway streams a URL from storage; 404 before or after."""
         variant = variant or "video"
         if variant not in VARIANTS:
             raise e.BadRequestError(f"Invalid value: '{variant}'. Supported values are: "
@@ -372,26 +393,47 @@ class VideoService:
         if record.expires_at is not None and record.expires_at <= self.clock():
             raise e.NotFoundError(f"The content of video '{video_id}' expired at "
                                   f"{record.expires_at}.")
+        if is_url(record.output):
+            try:
+                size = self.storage.size(record.output) if self.storage.remote else None
+            except (OSError, ValueError):  # FileNotFoundError among them
+                size = None
+            if size is None:
+                raise e.NotFoundError(f"The content of video '{video_id}' is no longer "
+                                      "stored.")
+            if variant == "video":
+                return record.output, "video/mp4", size
+            return record.output, "", size  # a still: made from a local copy by content()
         path = Path(record.output)
         if not path.exists():
             raise e.NotFoundError(f"The content of video '{video_id}' is no longer stored.")
         if variant == "video":
-            return path, "video/mp4"
+            return path, "video/mp4", path.stat().st_size
         from ._variants import still
 
-        return still(path, variant)
+        made, media_type = still(path, variant)
+        return made, media_type, None
 
     # -- finishing -------------------------------------------------------------------------
     def output_path(self, video_id: str) -> Path:
-        return self.output_dir / f"{video_id}.mp4"
+        """Where the engine writes ``video_id``'s download (the folder itself, or this
+        process's staging folder for remote storage)."""
+        return self.storage.staging_path(video_id)
 
-    def _files(self, video_id: str) -> builtins.list[Path]:
-        return sorted(self.output_dir.glob(f"{video_id}.*"))
+    def publish(self, video_id: str, result: VideoResult) -> str | None:
+        """Put a finished download where every worker can serve it; returns its reference
+        (the file, or its storage URL). Blocking: async callers run it in a thread."""
+        return self.storage.publish(video_id, result.path) if result.path else None
 
-    def succeeded(self, video_id: str, result: VideoResult) -> Video | None:
+    def succeeded(self, video_id: str, result: VideoResult,
+                  stored: str | None = None) -> Video | None:
+        """Record a finished video; ``stored`` is what ``publish`` returned (default: the
+        result's file, published now)."""
         record = self.store.get(video_id)
         if record is None:
             return None
+        if stored is None:
+            stored = self.publish(video_id, result)
         now = int(self.clock())
         info = VidbridgeInfo.model_validate_json(record.info) if record.info else VidbridgeInfo()
         plan = result.plan
@@ -407,7 +449,7 @@ class VideoService:
         self.store.update(
             video_id, status="completed", progress=100, completed_at=now,
             expires_at=int(now + self.retention_s), error=None,
-            output=str(result.path) if result.path else None, info=info.model_dump_json(),
+            output=stored, info=info.model_dump_json(),
             **({"seconds": str(plan.duration), "size": plan.size} if plan else {}))
         log.info("%s completed on %s:%s", video_id, result.job.provider, result.job.model)
         if self.admission is not None:
@@ -451,17 +493,27 @@ class VideoService:
         for record in self.store.unfinished():
             output = self.output_path(record.id)
             done = [entry for entry in self.core.ledger.entries(record.id)
-                    if entry.state in ("downloaded", "finished") and entry.job_json
-                    and output.exists()]
-            if done:  # the file was in place just before the crash
+                    if entry.state in ("downloaded", "finished") and entry.job_json]
+            # The file was complete just before the crash (in storage, or still staged here:
+            # then it is published now).
+            stored = self._stored(record.id) if done else None
+            if stored is not None:
                 job = self.core.ledger.live(done[-1])
                 assert job is not None
-                self.succeeded(record.id, VideoResult(job=job, path=output,
-                                                      bytes_written=output.stat().st_size,
-                                                      plan=done[-1].plan))
+                self.succeeded(record.id, VideoResult(
+                    job=job, path=None if is_url(stored) else Path(stored),
+                    bytes_written=self.storage.size(stored), plan=done[-1].plan),
+                    stored=stored)
                 continue
             works.append(Work(record.id, output, record.target, self.request_of(record)))
         return works
+
+    def _stored(self, video_id: str) -> str | None:
+        try:
+            return self.storage.find(video_id)
+        except StorageError as exc:  # storage unreachable: the work re-runs (no new submit)
+            log.warning("%s: %s", video_id, exc)
+            return None
 
     def request_of(self, record: VideoRecord) -> VideoRequest:
         from ..models import ImageInput
@@ -477,8 +529,7 @@ class VideoService:
         """Delete the files of expired videos; their records stay (status completed)."""
         expired = self.store.expired(int(self.clock()))
         for record in expired:
-            for path in self._files(record.id):
-                path.unlink(missing_ok=True)
+            self.storage.remove(record.id)
             self.store.update(record.id, output=None)
         return len(expired)
 
@@ -493,10 +544,11 @@ def run_sync(client: VideoClient, service: VideoService, work: Work) -> None:
         else:
             result = client.generate(work.request or VideoRequest(), model=work.target,
                                      output=work.output, request_id=work.video_id)
+        stored = service.publish(work.video_id, result)
     except Exception as exc:  # every failure becomes the video's error, as the API's would
         service.failed(work.video_id, exc)
     else:
-        service.succeeded(work.video_id, result)
+        service.succeeded(work.video_id, result, stored=stored)
 
 
 async def run_async(client: AsyncVideoClient, service: VideoService, work: Work) -> None:
@@ -508,10 +560,11 @@ async def run_async(client: AsyncVideoClient, service: VideoService, work: Work)
         else:
             result = await client.generate(work.request or VideoRequest(), model=work.target,
                                            output=work.output, request_id=work.video_id)
+        stored = await asyncio.to_thread(service.publish, work.video_id, result)
     except Exception as exc:
         service.failed(work.video_id, exc)
     else:
-        service.succeeded(work.video_id, result)
+        service.succeeded(work.video_id, result, stored=stored)
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ..compat import _errors as e
@@ -166,9 +166,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         return JSONResponse(deleted.to_dict())
 
     async def content(request: Request, view: AsyncVideos) -> Response:
-        data = await view.download_content(request.path_params["video_id"],
-                                           variant=request.query_params.get("variant"))
-        return FileResponse(data.path, media_type=data.content_type)
+        return await _content(service, view._owner, request.path_params["video_id"],
+                              request.query_params.get("variant"))
 
     async def usage(request: Request) -> Response:
         owner = auth.owner(request.headers.get("authorization"))
@@ -195,8 +194,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         if signer is None:
             raise e.NotFoundError(f"Invalid URL (GET {request.url.path})")
         variant = signer.check(video_id, request.query_params)
-        path, media_type = await asyncio.to_thread(service.content, None, video_id, variant)
-        return FileResponse(path, media_type=media_type)
+        return await _content(service, None, video_id, variant)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -256,6 +254,22 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     app.state.webhooks = dispatcher
     app.state.callbacks = tokens  # None unless [gateway] callbacks
     return app
+
+
+# --- content ---------------------------------------------------------------------------------
+
+async def _content(service: VideoService, owner: str | None, video_id: str,
+                   variant: str | None) -> Response:
+    """A finished video (or still) from a local file, or streamed from shared storage in
+    chunks: any worker serves any video, none holds one in memory."""
+    where, media_type, size = await asyncio.to_thread(service.locate, owner, video_id, variant)
+    if isinstance(where, str) and (variant or "video") == "video":
+        headers = {"content-length": str(size)} if size is not None else {}
+        return StreamingResponse(service.storage.chunks(where), media_type=media_type,
+                                 headers=headers)
+    if isinstance(where, str):  # a still of a video in storage: made from a local copy
+        where, media_type = await asyncio.to_thread(service.content, owner, video_id, variant)
+    return FileResponse(where, media_type=media_type)
 
 
 # --- request bodies ----------------------------------------------------------------------------
@@ -357,5 +371,5 @@ def _beside(ledger_path: str) -> Path:
     """The gateway database: beside the ledger, or in the cache dir if that is in memory."""
     base = default_ledger_path() if ledger_path == ":memory:" else Path(ledger_path)
     if str(base) == ":memory:":
-        base = default_output_dir(None).parent / "jobs.sqlite3"
+        base = Path(default_output_dir(None)).parent / "jobs.sqlite3"  # a folder: no config
     return base.parent / "gateway.sqlite3"

@@ -43,6 +43,7 @@ from ..errors import (
 from ..ledger import FAILED_STATES, UNANSWERED_STATES
 from ..lifecycle import recorded_failure, unanswered_message
 from ..models import Job, Plan, VideoResult
+from ..storage import StorageError, is_url
 from ..wakeups import wake_key
 
 if TYPE_CHECKING:
@@ -240,7 +241,8 @@ def _poll(video_id: str, key: str, job: Job) -> dict[str, Any]:
 
 
 def _download(video_id: str, key: str, job: Job) -> dict[str, Any]:
-    """Stream the output into the shared folder (a temporary file renamed into place)."""
+    """Stream the output into the shared folder (a temporary file renamed into place), or
+    into this worker's staging folder and from there to the shared storage URL."""
     rt = _rt()
     core = rt.core
     adapter = core.adapter(job.provider)
@@ -254,7 +256,11 @@ def _download(video_id: str, key: str, job: Job) -> dict[str, Any]:
             "video exists and is paid for", job=job, ledger_key=key, provider=job.provider),
             f"{job.provider}:{job.model}")
     core.ledger.downloaded(key, target, fetched.bytes_written, fetched.sha256)
-    return {"key": key, "done": job.model_dump_json(), "path": str(target),
+    try:  # a folder: already in place; remote storage: streamed there, visible once complete
+        stored = rt.service.storage.publish(video_id, target)
+    except StorageError as exc:
+        return _failure(exc, f"{job.provider}:{job.model}")
+    return {"key": key, "done": job.model_dump_json(), "path": stored,
             "bytes": fetched.bytes_written, "content_type": fetched.content_type}
 
 
@@ -264,9 +270,11 @@ def _finish(video_id: str, outcome: dict[str, Any]) -> str:
     if "done" in outcome:
         job = Job.model_validate_json(outcome["done"])
         entry = ledger.get(outcome["key"])
+        stored = outcome["path"]
         service.succeeded(video_id, VideoResult(
-            job=job, path=Path(outcome["path"]), bytes_written=outcome["bytes"],
-            content_type=outcome.get("content_type"), plan=entry.plan))
+            job=job, path=None if is_url(stored) else Path(stored),
+            bytes_written=outcome["bytes"], content_type=outcome.get("content_type"),
+            plan=entry.plan), stored=stored)
         ledger.finished(outcome["key"])
         return "completed"
     service.failed(video_id, _Recorded(outcome["failure"]))
