@@ -180,7 +180,8 @@ class Kling:
         # never depends on the gateway's address; a caller's own extra.callback_url wins.
         if plan.callback_url is not None and "callback_url" not in body:
             body["callback_url"] = plan.callback_url
-        return httpx.Request("POST", f"{self.base_url(creds)}/v1/videos/{family_of(plan)}",
+        return httpx.Request("POST", wire.endpoint(f"{self.base_url(creds)}/v1/videos/"
+                                                   f"{family_of(plan)}"),
                              json=body, headers=self.headers(creds))
 
     def parse_submit(self, response: httpx.Response, plan: Plan) -> Job:

@@ -22,7 +22,7 @@ from urllib.parse import quote
 import httpx
 
 import vidbridge_omni_errors as wire_errors
-from vidbridge import CapabilityError, ConfigError, Credentials, Job, Plan, errors, hookimpl
+from vidbridge import CapabilityError, ConfigError, Credentials, Job, Plan, errors, hookimpl, wire
 from vidbridge.models import ImageInput
 from vidbridge_omni_models import (
     BACKENDS,
@@ -124,7 +124,8 @@ class Omni:
             # Per-request webhook URIs "used instead of the registered webhooks" (SDK type
             # WebhookConfig). Vertex: not sent (its support is unverified; polling only).
             body["webhook_config"] = {"uris": [plan.callback_url]}
-        return httpx.Request("POST", f"{self._base(creds, backend)}/interactions", json=body,
+        return httpx.Request("POST", wire.endpoint(f"{self._base(creds, backend)}/interactions"),
+                             json=body,
                              headers=self._headers(creds, backend))
 
     def _input(self, plan: Plan) -> str | list[dict[str, str]]:

@@ -114,7 +114,7 @@ class Runway:
             body["audio"] = plan.audio
         body.update(self.extra_fields(plan, spec))
         path = "image_to_video" if plan.image is not None else "text_to_video"
-        return httpx.Request("POST", f"{creds.url(BASE_URL)}/v1/{path}", json=body,
+        return httpx.Request("POST", wire.endpoint(f"{creds.url(BASE_URL)}/v1/{path}"), json=body,
                              headers=self.headers(creds))
 
     def extra_fields(self, plan: Plan, spec: Spec) -> dict[str, Any]:

@@ -124,7 +124,7 @@ class Sora:
         errors.refuse_unknown_extra(plan.extra, ("characters",), provider=self.name,
                                     model=f"sora:{plan.model}")
         characters = plan.extra.get("characters")  # [3P/UNVERIFIED]: [{"id": "char_..."}]
-        image, url = plan.image, f"{creds.url(BASE_URL)}/videos"
+        image, url = plan.image, wire.endpoint(f"{creds.url(BASE_URL)}/videos")
         if image is not None and image.data is not None:
             if characters is not None:
                 raise errors.InvalidRequestError(

@@ -125,7 +125,8 @@ class Veo:
         else:
             url = (f"{creds.url(GEMINI_BASE)}/{GEMINI_VERSION}/models/{plan.model}"
                    ":predictLongRunning")
-        return httpx.Request("POST", url, json=body, headers=self._headers(creds, backend))
+        return httpx.Request("POST", wire.endpoint(url), json=body,
+                             headers=self._headers(creds, backend))
 
     def _instance(self, plan: Plan) -> dict[str, Any]:
         instance: dict[str, Any] = {"prompt": plan.prompt}

@@ -20,15 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
+import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import ProviderError, ProviderUnavailableError, SubmitUncertainError, response_json
 from .redaction import redact
-
-if TYPE_CHECKING:
-    import httpx
 
 EXCERPT_CHARS = 120
 M = TypeVar("M", bound=BaseModel)
@@ -141,3 +139,25 @@ def _first_problem(invalid: ValidationError) -> str:
     first = invalid.errors(include_url=False, include_input=False)[0]
     where = ".".join(str(part) for part in first.get("loc", ())) or "body"
     return f"{where}: {first.get('msg', 'invalid')}"[:EXCERPT_CHARS]
+
+
+# Parsed submit URLs by their text (see ``endpoint``); cleared when full, not an LRU: the
+# distinct submit URLs of a process are few (one per provider base and model or family).
+_ENDPOINTS: dict[str, httpx.URL] = {}
+_ENDPOINTS_MAX = 256
+
+
+def endpoint(text: str) -> httpx.URL:
+    """``text`` as an ``httpx.URL``, parsed once per process.
+
+    For a submit's URL: the configured base URL and fixed path segments, the same for every
+    request to one model, so its parse (most of the cost of building an ``httpx.Request``)
+    is paid once. Never pass a URL that carries a secret (a ``?key=`` query) or a per-job id:
+    the cache keeps what it is given, and a per-job URL would only fill it.
+    """
+    url = _ENDPOINTS.get(text)
+    if url is None:
+        if len(_ENDPOINTS) >= _ENDPOINTS_MAX:
+            _ENDPOINTS.clear()
+        url = _ENDPOINTS[text] = httpx.URL(text)
+    return url
