@@ -81,3 +81,21 @@ def test_rows_are_found_by_state_without_an_index(tmp_path: Path) -> None:
     ledger.finished(done)
     assert [entry.key for entry in ledger.open()] == [owned, waiting]
     assert [job.id for job in ledger.pending()] == ["j-1"]
+
+
+def test_a_transition_finds_its_row_even_when_rowids_were_renumbered(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    ledger = Ledger(path)
+    first, second = (ledger.intent(f"req-{n}", PLAN, credential="acme") for n in (1, 2))
+    with sqlite3.connect(path) as other:  # what a VACUUM may do: the two rows swap rowids
+        rowid_1, rowid_2 = (other.execute("SELECT rowid FROM ledger WHERE key=?", (key,))
+                            .fetchone()[0] for key in (first, second))
+        other.execute("UPDATE ledger SET rowid=? WHERE key=?", (10_000, first))
+        other.execute("UPDATE ledger SET rowid=? WHERE key=?", (rowid_1, second))
+        other.execute("UPDATE ledger SET rowid=? WHERE key=?", (rowid_2, first))
+    ledger.accepted(first, job("j-1"))
+    assert ledger.get(first).state == "accepted" and ledger.get(first).job_id == "j-1"
+    assert ledger.get(second).state == "intent" and ledger.get(second).job_id is None
+    ledger.finished(first)
+    ledger.rejected(second, "unavailable")
+    assert (ledger.get(first).state, ledger.get(second).state) == ("finished", "rejected")

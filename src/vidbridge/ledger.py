@@ -99,8 +99,8 @@ _COLUMNS = ("key", "request_key", "provider", "model", "credential", "state", "j
             "host",
             "created", "updated")
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM ledger"
-# UPDATE statements by the columns they set (a transition's SQL is built once).
-_UPDATES: dict[tuple[str, ...], str] = {}
+# UPDATE statements (by key, by key and rowid) by the columns they set: built once.
+_UPDATES: dict[tuple[str, ...], tuple[str, str]] = {}
 _HOST = os.uname().nodename if hasattr(os, "uname") else ""
 _STARTED = time.time()  # an intent with our pid written before this is a dead namesake's
 # An intent written on another host counts as live this long (its process cannot be checked):
@@ -194,6 +194,9 @@ class Ledger:
         # A path (SQLite, WAL) or a postgresql:// URL that several gateway workers share
         # (``_sql`` translates; its errors are sqlite3's, so the handlers here serve both).
         self._db = _sql.connect(location)
+        # SQLite rowids of the rows this ledger inserted and has not ended: a transition finds
+        # its row by rowid (one b-tree descent instead of two), checking the key too.
+        self._rowids: dict[str, int] | None = None if _sql.is_url(location) else {}
         if location != ":memory:":
             # WAL + NORMAL: a commit survives an application crash (what resume needs) without
             # an fsync per write; only a power cut can lose the newest rows.
@@ -217,12 +220,15 @@ class Ledger:
         key = "vb_" + secrets.token_hex(8)
         now = time.time()
         plan_json = plan.model_dump_json(exclude=_IMAGE_FIELDS)
-        self._write("INSERT INTO ledger (key, request_key, provider, model, credential, state,"
-                    " plan, lookup_id, path, pid, host, created, updated) VALUES"
-                    " (?, ?, ?, ?, ?, 'intent', ?, ?, ?, ?, ?, ?, ?)",
-                    key, request_key, plan.provider, plan.model, credential, plan_json,
-                    lookup_id, str(target) if target is not None else None, os.getpid(),
-                    _HOST, now, now)
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO ledger (key, request_key, provider, model, credential, state, plan,"
+                " lookup_id, path, pid, host, created, updated) VALUES"
+                " (?, ?, ?, ?, ?, 'intent', ?, ?, ?, ?, ?, ?, ?)",
+                (key, request_key, plan.provider, plan.model, credential, plan_json, lookup_id,
+                 str(target) if target is not None else None, os.getpid(), _HOST, now, now))
+            if self._rowids is not None and cursor.lastrowid:
+                self._rowids[key] = cursor.lastrowid
         return key
 
     def record(self, job: Job, plan: Plan | None = None, request_key: str = "",
@@ -327,12 +333,25 @@ class Ledger:
 
     def _set(self, key: str, state: str, **fields: Any) -> None:
         names = tuple(fields)
-        sql = _UPDATES.get(names)
-        if sql is None:
-            sql = _UPDATES.setdefault(names, "UPDATE ledger SET state=?, updated=?" + "".join(
-                f", {name}=?" for name in names) + " WHERE key=?")
+        statements = _UPDATES.get(names)
+        if statements is None:
+            by_key = "UPDATE ledger SET state=?, updated=?" + "".join(
+                f", {name}=?" for name in names) + " WHERE key=?"
+            statements = _UPDATES.setdefault(names, (by_key, by_key + " AND rowid=?"))
+        sql, by_rowid = statements
+        values = (state, time.time(), *fields.values())
         with self._lock:
-            self._db.execute(sql, (state, time.time(), *fields.values(), key))
+            rowid = self._rowids.get(key) if self._rowids is not None else None
+            if rowid is not None:
+                assert self._rowids is not None
+                # The key is checked too: a VACUUM may renumber rowids, and then the row is
+                # found by its key below.
+                changed = self._db.execute(by_rowid, (*values, key, rowid)).rowcount
+                if not changed or state in TERMINAL_STATES:
+                    self._rowids.pop(key, None)
+                if changed:
+                    return
+            self._db.execute(sql, (*values, key))
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, key: str) -> Entry:
