@@ -20,6 +20,7 @@ from vidbridge_runway_models import (
     CREDIT_USD,
     GEN4_RATIOS,
     MAX_IMAGE_BYTES,
+    MAX_VIDEO_DATA_URI,
     MODELS,
     PUBLIC_FIGURE_THRESHOLDS,
     SPECS,
@@ -28,6 +29,7 @@ from vidbridge_runway_models import (
     ratio_of,
     size_of,
 )
+from vidbridge_runway_video import video_uri
 
 BASE_URL = "https://api.dev.runwayml.com"
 API_VERSION = "2024-11-06"  # the only version the SDK knows; a wrong one is a 400
@@ -62,8 +64,8 @@ ERRORS: errors.ErrorTable = {
 }
 
 
-__all__ = ["GEN4_RATIOS", "MAX_IMAGE_BYTES", "MODELS", "SPECS", "VEO_RATIOS", "Runway",
-           "ratio_of", "size_of", "video_providers"]
+__all__ = ["GEN4_RATIOS", "MAX_IMAGE_BYTES", "MAX_VIDEO_DATA_URI", "MODELS", "SPECS",
+           "VEO_RATIOS", "Runway", "ratio_of", "size_of", "video_providers"]
 
 
 class Runway:
@@ -88,18 +90,13 @@ class Runway:
     # -- submit ------------------------------------------------------------------------------
     def build_submit(self, plan: Plan, creds: Credentials) -> httpx.Request:
         spec = SPECS[plan.table_model]
+        if spec.video:
+            return self.build_video_to_video(plan, spec, creds)
         body: dict[str, Any] = {"model": plan.model}
         if plan.image is not None:
             body["promptImage"] = prompt_image(plan.image, plan.last_frame)
         if plan.prompt:
-            limit = spec.prompt_units
-            # Runway counts UTF-16 code units: an emoji is two, so len() can undercount.
-            if limit is not None and len(plan.prompt.encode("utf-16-le")) // 2 > limit:
-                raise errors.CapabilityError(
-                    f"runway:{plan.model}: the prompt is over {limit} UTF-16 code units",
-                    field="prompt", allowed=[f"at most {limit} UTF-16 code units"],
-                    model=plan.model)
-            body["promptText"] = plan.prompt
+            body["promptText"] = prompt_text(plan, spec)
         elif spec.prompt_required:
             raise errors.CapabilityError(f"runway:{plan.model} needs a prompt, even with an "
                                          "image", field="prompt", allowed=["a prompt"],
@@ -115,6 +112,24 @@ class Runway:
         body.update(self.extra_fields(plan, spec))
         path = "image_to_video" if plan.image is not None else "text_to_video"
         return httpx.Request("POST", wire.endpoint(f"{creds.url(BASE_URL)}/v1/{path}"), json=body,
+                             headers=self.headers(creds))
+
+    def build_video_to_video(self, plan: Plan, spec: Spec, creds: Credentials) -> httpx.Request:
+        """``POST /v1/video_to_video`` (aleph2): the source video and the edit's prompt; no
+        ratio or duration, the output follows the input video."""
+        if plan.source_video is None:
+            raise errors.CapabilityError(f"runway:{plan.model} edits a video; give "
+                                         "source_video", field="source_video",
+                                         allowed=["an https URL or an MP4 file"],
+                                         model=plan.model)
+        body: dict[str, Any] = {"model": plan.model,
+                                "videoUri": video_uri(plan.source_video, plan.model)}
+        if plan.prompt:  # optional, but non-empty when given
+            body["promptText"] = prompt_text(plan, spec)
+        if plan.seed is not None and spec.seed:
+            body["seed"] = plan.seed
+        body.update(self.extra_fields(plan, spec))
+        return httpx.Request("POST", f"{creds.url(BASE_URL)}/v1/video_to_video", json=body,
                              headers=self.headers(creds))
 
     def extra_fields(self, plan: Plan, spec: Spec) -> dict[str, Any]:
@@ -218,6 +233,16 @@ class Runway:
         self.raise_for_error(response)
         return wire.parse_as(response, shapes.Task, provider=self.name,
                              expected="a task object", submit=submit)
+
+
+def prompt_text(plan: Plan, spec: Spec) -> str:
+    limit = spec.prompt_units
+    # Runway counts UTF-16 code units: an emoji is two, so len() can undercount.
+    if limit is not None and len(plan.prompt.encode("utf-16-le")) // 2 > limit:
+        raise errors.CapabilityError(
+            f"runway:{plan.model}: the prompt is over {limit} UTF-16 code units",
+            field="prompt", allowed=[f"at most {limit} UTF-16 code units"], model=plan.model)
+    return plan.prompt
 
 
 def frame_fields(spec: Spec, plan: Plan) -> dict[str, str]:

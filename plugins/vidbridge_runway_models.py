@@ -9,7 +9,10 @@ format but differ in which fields they take. ``Spec.ratio`` says how a row sends
 - ``resolution``: only ``resolution`` is sent (the frame follows the input image).
 
 ``image_ratio`` says what an image request sends instead (``same``, ``auto`` for
-``auto_<res>``, ``resolution`` or ``none``). Prices are credits per second; 1 credit = US$0.01.
+``auto_<res>``, ``resolution`` or ``none``). A ``video`` row (``aleph2``) is on
+``POST /v1/video_to_video``: it edits ``VideoRequest.source_video`` (``videoUri``) and sends no
+ratio or duration, since its output follows the input video. Prices are credits per second;
+1 credit = US$0.01.
 Where no source gives a value the row says so (``[UNVERIFIED]`` / ``[3P]`` in ``source``).
 """
 
@@ -27,6 +30,12 @@ from vidbridge.models import AudioSupport, aspect_ratio_of, resolution_of
 CREDIT_USD = 0.01
 READ_ON = date(2026, 12, 2)
 SDK = "runwayml 5.24.0 types/{image,text}_to_video_create_params.py"
+V2V_SDK = ("runwayml 5.24.0 types/video_to_video_create_params.py (sdk-python "
+           "3114b00af57ff9bd26c629cacc81f9903b1be513)")
+# gen4_aleph's literal ratio set (shared/reference/runway-gen4.md §1): aleph2's output follows
+# its input video, so these frames only stand for "whatever the source is" [nominal].
+ALEPH_RATIOS = ("1280:720", "720:1280", "1104:832", "960:960", "832:1104", "1584:672",
+                "848:480", "640:480")
 GEN4_RATIOS = ("1280:720", "720:1280", "1104:832", "832:1104", "960:960", "1584:672")
 GEN4_TEXT_RATIOS = ("1280:720", "720:1280")
 VEO_RATIOS = ("1280:720", "720:1280", "1920:1080", "1080:1920")
@@ -103,6 +112,10 @@ MAX_IMAGE_BYTES = (DATA_URI_LIMIT - 1 - 23) // 4 * 3
 IMAGES = ImageLimits(mime_types=("image/jpeg", "image/png", "image/webp"),
                      max_bytes=MAX_IMAGE_BYTES, max_side=7999, min_aspect=0.5, max_aspect=2.0)
 PROMPT_UNITS = 1000
+# videoUri as a data URI: "up to 16MB" (SDK docstring). Read the smaller way, as the whole
+# string and 10**6 bytes per MB [UNVERIFIED: MiB or MB, string or decoded bytes].
+MAX_VIDEO_DATA_URI = 16 * 1000 * 1000
+VIDEO_MIME = "video/mp4"  # the SDK's example data URI; other containers unverified
 
 
 @dataclass(frozen=True)
@@ -128,6 +141,8 @@ class Spec:
     credits_audio: float | None = None
     credits_by_res: dict[str, float] = field(default_factory=dict)
     moderation: bool = False  # contentModeration passthrough
+    image: bool = True  # takes promptImage (image_to_video)
+    video: bool = False  # video_to_video: edits a source video (videoUri)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     label: str = ""
     source: str = SDK
@@ -160,7 +175,8 @@ def capabilities(spec: Spec) -> ModelCapabilities:
     return ModelCapabilities(
         durations=spec.durations, default_duration=spec.default_duration, sizes=sizes,
         default_aspect_ratio="16:9" if "16:9" in sizes else None, audio=spec.audio,
-        supports_text=bool(spec.text_ratios), supports_image=True,
+        supports_text=bool(spec.text_ratios), supports_image=spec.image,
+        video_input=spec.video,
         supports_last_frame=spec.last_frame, supports_seed=spec.seed,
         supports_negative_prompt=spec.negative, max_prompt_length=spec.prompt_units,
         image_limits=IMAGES, rules=rules,
@@ -267,6 +283,15 @@ SPECS: dict[str, Spec] = {
     "grok_imagine_1_5_lite": Spec(GROK_LITE_TEXT, None, NO_RANGE, image_ratio="auto",
                                   label="xAI Grok Imagine 1.5 Lite via Runway",
                                   source=SDK_RANGE),
+    # Video to video. The SDK gives the body only; durations (2-30 s of input, the output
+    # follows it) and 28 credits/s come from a third-party cost plan citing Runway's API
+    # changelog and pricing pages [3P]; the 1000-unit prompt limit is gen4_aleph's (the SDK
+    # states none for aleph2) [UNVERIFIED].
+    "aleph2": Spec((), ALEPH_RATIOS, tuple(range(2, 31)), seed=True, credits=28,
+                   prompt_units=PROMPT_UNITS, moderation=True, image=False, video=True,
+                   label="Runway Aleph 2 (video to video)",
+                   source=V2V_SDK + "; 2-30 s and 28 credits/s [3P]; prompt limit "
+                   "[UNVERIFIED]; frames nominal (follow the input video)"),
     # veo3 left the SDK in 5.14.0 (5.13.0, 2026-07-27, still had it); no retirement date is
     # published in the sources read, so it is withdrawn without one.
     "veo3": Spec(VEO_RATIOS, None, (8,), 8, "always", negative=True, credits=40,

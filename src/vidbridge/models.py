@@ -161,6 +161,65 @@ def _image_size(data: bytes) -> tuple[int, int]:
         return image.size
 
 
+# --- videos ----------------------------------------------------------------------------------
+
+def sniff_video_type(data: bytes) -> str | None:
+    """``video/mp4`` for ISO base media bytes (an ``ftyp`` box first, QuickTime's ``qt``
+    brand excepted: that is ``video/quicktime``), else None."""
+    if data[4:8] != b"ftyp":
+        return None
+    return "video/quicktime" if data[8:12] == b"qt  " else "video/mp4"
+
+
+class VideoInput(Frozen):
+    """A source video for video-to-video: an ``https`` URL the provider fetches, or a local
+    file whose bytes the adapter sends the way its wire accepts (a data URI within the
+    provider's limit, else a ``CapabilityError`` on ``source_video`` before any HTTP).
+
+    ``VideoRequest(source_video=...)`` also takes a bare ``"https://..."`` string or a path.
+    """
+
+    url: str | None = None
+    path: Path | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _https_url(cls, url: str | None) -> str | None:
+        # Providers fetch the video themselves and (Runway) take HTTPS only.
+        if url is not None and not re.match(r"^https://[^\s/]+", url):
+            raise ValueError(f"source_video url must be an https URL, not {url[:40]!r}")
+        return url
+
+    @model_validator(mode="after")
+    def _one_source(self) -> VideoInput:
+        if (self.url is None) == (self.path is None):
+            raise ValueError("give exactly one of url or path for source_video")
+        # A path is not checked here: a stored plan must load after its file is gone (the
+        # adapter refuses a missing file on ``source_video`` before any HTTP).
+        return self
+
+    @classmethod
+    def of(cls, value: Any) -> Any:
+        """A VideoInput from ``"https://..."``, ``"http://..."`` (refused by the url check),
+        a path string or a Path; anything else is returned as is."""
+        if isinstance(value, str):
+            return cls(url=value) if re.match(r"^[a-zA-Z][\w+.-]*://", value) else cls(
+                path=Path(value))
+        if isinstance(value, Path):
+            return cls(path=value)
+        return value
+
+    def describe(self) -> str:
+        """How adjustments and errors name this video (never its bytes)."""
+        return self.url.split("?", 1)[0] if self.url is not None else str(self.path)
+
+    def read(self) -> bytes:
+        """The file's bytes (a URL video has none here: the provider fetches it)."""
+        if self.path is None:
+            raise ValueError("a URL video has no local bytes")
+        return self.path.read_bytes()
+
+
 # --- the request -----------------------------------------------------------------------------
 
 class VideoRef(Frozen):
@@ -210,12 +269,20 @@ class VideoRequest(Frozen):
     seed: Annotated[int, Field(ge=0, lt=2**32)] | None = None
     # Continue a finished clip: a Job or VideoResult of the same provider, or a VideoRef.
     extend: VideoRef | None = None
+    # Edit a video (video-to-video): only models with ``video_input`` take it; elsewhere
+    # normalisation reports it dropped (strict: refuses).
+    source_video: VideoInput | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("extend", mode="before")
     @classmethod
     def _extend_source(cls, value: Any) -> Any:
         return VideoRef.of(value)
+
+    @field_validator("source_video", mode="before")
+    @classmethod
+    def _source_video(cls, value: Any) -> Any:
+        return VideoInput.of(value)
 
     @field_validator("prompt")
     @classmethod
@@ -251,9 +318,13 @@ class VideoRequest(Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> VideoRequest:
-        if not self.prompt and self.image is None and self.extend is None:
-            raise ValueError("prompt must not be empty (it may be omitted only with an image "
-                             "or a video to extend)")
+        if (not self.prompt and self.image is None and self.extend is None
+                and self.source_video is None):
+            raise ValueError("prompt must not be empty (it may be omitted only with an image, "
+                             "a video to extend or a source video)")
+        if self.extend is not None and self.source_video is not None:
+            raise ValueError("give extend (continue a clip) or source_video (edit a video), "
+                             "not both")
         if self.last_frame is not None and self.image is None:
             raise ValueError("last_frame needs image (the first frame) as well")
         if self.size is not None:
@@ -408,6 +479,8 @@ class ModelCapabilities(Frozen):
     # added length comes from ``extend_durations`` (empty: the model's ``durations``).
     supports_extend: bool = False
     extend_durations: tuple[int, ...] = ()
+    # Video-to-video: takes ``VideoRequest.source_video`` (Runway aleph2's ``videoUri``).
+    video_input: bool = False
     supports_seed: bool = False
     supports_negative_prompt: bool = False
     # The provider POSTs to an HTTP URL given in the submit when the job changes state (Kling
@@ -479,6 +552,7 @@ class Plan(Frozen):
     reference_images: tuple[ImageInput, ...] = ()
     seed: int | None = None
     extend: VideoRef | None = None
+    source_video: VideoInput | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
     # The adapter table row this model derives from: equals ``model`` unless the config
     # added the model with ``like`` (adapters look their tables up by it, and send ``model``).

@@ -5,6 +5,9 @@ Any value the caller gave that the plan changes is reported as an ``Adjustment``
 ``policy="strict"`` that change raises ``CapabilityError`` instead. A hard requirement
 (audio wanted, an image, a last frame, reference images, text-only on an image-only model,
 an input image outside the model's limits) is never dropped: it raises under either policy.
+A source video on a model without ``video_input`` is the exception the caller can see: under
+``nearest`` it is dropped and reported (the model generates from the prompt alone), under
+``strict`` refused.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from .models import (
     Plan,
     Policy,
     Rule,
+    VideoInput,
     VideoRequest,
     aspect_ratio_of,
     parse_size,
@@ -76,6 +80,7 @@ class _Normaliser:
              base_model: str = "", request_key: str = "") -> Plan:
         request, caps = self.request, self.caps
         self.check_inputs()
+        source_video = self.choose_source_video()
         aspect, resolution, size = self.choose_size()
         rules = self.rules_for(resolution)
         duration = self.choose_duration(rules)
@@ -94,7 +99,7 @@ class _Normaliser:
             duration=duration, aspect_ratio=aspect, resolution=resolution, size=size,
             audio=audio, image=request.image, last_frame=request.last_frame,
             reference_images=request.reference_images, seed=seed, extend=request.extend,
-            extra=dict(request.extra), base_model=base_model,
+            source_video=source_video, extra=dict(request.extra), base_model=base_model,
             adjustments=tuple(self.adjustments), warnings=warnings,
             estimated_cost_usd=caps.price.usd(duration, resolution, audio, usd_per_unit),
             request_key=request_key,
@@ -105,9 +110,13 @@ class _Normaliser:
         if request.audio and caps.audio == "never":
             raise self.refuse("audio", "audio is required but this model never generates it",
                               [False])
-        if request.image is None and not caps.supports_text:
-            raise self.refuse("image", "text-to-video is not supported; an input image is "
-                              "required", ["an image"])
+        takes_video = request.source_video is not None and caps.video_input
+        if request.image is None and not caps.supports_text and not takes_video:
+            if not caps.video_input:
+                raise self.refuse("image", "text-to-video is not supported; an input image is "
+                                  "required", ["an image"])
+            raise self.refuse("source_video", "this model edits a video; a source video is "
+                              "required", ["a source video"])
         if request.image is not None and not caps.supports_image:
             raise self.refuse("image", "image input is not supported", ["none"])
         if request.last_frame is not None and not caps.supports_last_frame:
@@ -127,6 +136,17 @@ class _Normaliser:
                 self.check_image(field, image)
         for image in request.reference_images:
             self.check_image("reference_images", image)
+
+    def choose_source_video(self) -> VideoInput | None:
+        """The source video if the model takes one; else dropped and reported (strict:
+        refused), since the model would make a new clip, not an edit of this one."""
+        video = self.request.source_video
+        if video is None or self.caps.video_input:
+            return video
+        self.adjust("source_video", video.describe(), None,
+                    f"{self.name} takes no source video; it generates from the prompt alone",
+                    ["none"])
+        return None
 
     def check_image(self, field: str, image: ImageInput) -> None:
         limits = self.caps.image_limits

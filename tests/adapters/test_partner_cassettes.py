@@ -1,5 +1,6 @@
 """Replays of the cassettes for the newer wires (docs/reference/kling.md, runway.md): Kling
-omni-video and video-extend, and two Runway partner models — a whole generation each."""
+omni-video and video-extend, two Runway partner models and Runway aleph2 video to video — a
+whole generation each."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ CASES = {
         prompt=PROMPT, duration=5, aspect_ratio="16:9", resolution="720p", audio=True)),
     "runway/partner_kling3_pro": ("runway:kling3.0_pro", VideoRequest(
         prompt=PROMPT, duration=5, aspect_ratio="16:9", image=IMAGE)),
+    "runway/aleph2_video_to_video": ("runway:aleph2", VideoRequest(
+        prompt="Change the time of day to dusk with wet, reflective asphalt", seed=7,
+        duration=5, source_video="https://media.example.com/plates/street-day.mp4")),
 }
 
 

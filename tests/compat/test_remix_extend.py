@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 from pathlib import Path
 
+import httpx
 import openai
 import pytest
 
+from vidbridge import VideoClient
 from vidbridge.compat.openai import OpenAI
+from vidbridge.config import parse_config
+from vidbridge.ledger import Ledger
 
-from .simenv import Counter, config, sync_client
+from .simenv import POLL, Counter, config, fast_sleep, raw_config, sync_client
 
 
 @pytest.fixture
@@ -41,6 +47,45 @@ def test_remix_is_a_new_job_with_its_own_content_and_says_so(client: OpenAI) -> 
     assert (first["field"], first["given"]) == (
         "remix", "generated anew from the source's request with the new prompt")
     assert "runway:gen4.5 cannot edit" in first["reason"]
+
+
+def test_remix_edits_the_source_with_video_to_video_where_the_route_has_it(
+        sim: str, tmp_path: Path) -> None:
+    raw = raw_config(sim, tmp_path)
+    raw["routes"]["editing"] = {"candidates": ["runway:gen4.5", "runway:aleph2"],
+                                "retries": 0}
+    cfg = parse_config(raw)
+    bodies: list[dict] = []
+
+    def keep(request: httpx.Request) -> None:
+        if request.url.path.endswith("/video_to_video"):
+            bodies.append(json.loads(request.content))
+
+    http = httpx.Client(timeout=10, event_hooks={"request": [keep]})
+    core = VideoClient(config=cfg, http=http, poll=POLL, sleep=fast_sleep,
+                       ledger=Ledger(cfg.ledger_path()))
+    with OpenAI(client=core, output_dir=tmp_path / "out") as client:
+        source = client.videos.create_and_poll(model="editing", prompt="a red kite over dunes",
+                                               seconds="4", poll_interval_ms=10)
+        assert source.status == "completed", source.error
+        assert source.vidbridge is not None and source.vidbridge.model == "gen4.5"
+        source_bytes = client.videos.download_content(source.id).read()
+        remix = client.videos.remix(source.id, prompt="the same kite, at night")
+        assert remix.vidbridge is not None and remix.vidbridge.adjustments[0] == {
+            "field": "remix", "asked": f"edit {source.id}", "given": "video-to-video",
+            "reason": "runway:aleph2 edited the source video (made by runway:gen4.5) with "
+                      "the new prompt; a new job with its own content"}
+        done = client.videos.poll(remix.id, poll_interval_ms=10)
+        assert done.status == "completed", done.error
+        assert done.remixed_from_video_id == source.id and done.seconds == "4"
+        jobs = [job for _, job in client.client.core.ledger.by_request(remix.id)]
+        assert {(job.provider, job.model) for job in jobs} == {("runway", "aleph2")}
+        assert set(_jobs(client, remix.id)).isdisjoint(_jobs(client, source.id))
+        # The request carried the source video itself, and the edit is a different clip.
+        assert len(bodies) == 1 and bodies[0]["promptText"] == "the same kite, at night"
+        prefix, _, data = bodies[0]["videoUri"].partition(",")
+        assert prefix == "data:video/mp4;base64" and base64.b64decode(data) == source_bytes
+        assert _digest(client, remix.id) != hashlib.sha256(source_bytes).hexdigest()
 
 
 def test_extend_uses_the_providers_extension_where_it_has_one(sim: str, tmp_path: Path) -> None:

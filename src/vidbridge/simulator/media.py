@@ -64,6 +64,24 @@ async def job_clip(job: Any) -> bytes:
                                 prompt=job.prompt, label=f"{job.provider}:{job.model}")
 
 
+def probe_mp4(data: bytes) -> tuple[float, int, int] | None:
+    """(seconds, width, height) of a video's bytes, or None when PyAV is missing or cannot
+    read them (a video-to-video output follows its input's shape)."""
+    if not HAVE_AV:
+        return None
+    try:
+        with _av.open(io.BytesIO(data)) as container:
+            stream = container.streams.video[0]
+            seconds = (float(stream.duration * stream.time_base) if stream.duration
+                       else float(container.duration or 0) / 1_000_000)
+            width, height = stream.codec_context.width, stream.codec_context.height
+    except Exception:  # noqa: BLE001 - any unreadable input is "unknown shape"
+        return None
+    if seconds <= 0 or width <= 0 or height <= 0:
+        return None
+    return seconds, width, height
+
+
 def fallback_clip() -> bytes:
     """The bundled clip served when PyAV is missing."""
     return resources.files(__package__).joinpath(FALLBACK_CLIP).read_bytes()

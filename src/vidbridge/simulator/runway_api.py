@@ -1,4 +1,4 @@
-"""Runway API tasks (image_to_video, text_to_video, tasks), mounted at ``/runway``.
+"""Runway API tasks (image_to_video, text_to_video, video_to_video, tasks), at ``/runway``.
 
 ``runwayml`` SDK: ``base_url="http://127.0.0.1:PORT/runway"``. Written from
 shared/reference/runway-gen4.md and docs/reference/runway.md (partner models whose ratios are
@@ -181,6 +181,7 @@ class RunwayTasks:
         return [
             Route("/v1/image_to_video", self._creator("image_to_video"), methods=["POST"]),
             Route("/v1/text_to_video", self._creator("text_to_video"), methods=["POST"]),
+            Route("/v1/video_to_video", self.video_to_video, methods=["POST"]),
             Route("/v1/tasks/{task_id}", self.retrieve, methods=["GET"]),
             Route("/v1/tasks/{task_id}", self.delete, methods=["DELETE"]),
             Route("/_cdn/{task_id}/video.mp4", self.cdn, methods=["GET"]),
@@ -262,6 +263,12 @@ class RunwayTasks:
         if credits is not None:
             answer["estimatedCost"] = {"credits": credits}
         return json_response(answer, fired=fired)
+
+    async def video_to_video(self, request: Request) -> Response:
+        """``POST /v1/video_to_video`` (aleph2; see ``runway_v2v``)."""
+        from .runway_v2v import create_video_to_video  # it builds on this module's helpers
+
+        return await create_video_to_video(self, request)
 
     def _task(self, job: Job, request: Request) -> dict[str, Any]:
         created = dt.datetime.fromtimestamp(job.created_wall, dt.UTC)
