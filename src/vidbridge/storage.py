@@ -49,7 +49,7 @@ class StorageError(VidbridgeError):
     """Storing or reading a finished video failed (the storage's own error, by type only)."""
 
 
-def is_url(location: str | Path) -> bool:
+def is_url(location: str | Path | None) -> bool:
     return isinstance(location, str) and "://" in location
 
 

@@ -87,6 +87,11 @@ def test_one_worker_publishes_to_s3_and_another_streams_it(
             body = b"".join(response.iter_bytes())
     assert body[4:8] == b"ftyp" and len(body) == stored[next(iter(stored))]
     assert not (staging / "served").exists()  # streamed from S3, not copied here first
+    with gateway(sim, tmp_path, output_dir=url) as third:  # the dashboard's view of it
+        from vidbridge.gateway.dashboard.queries import DashboardData
+
+        data = DashboardData(third.app.state.ops.usage, third.app.state.service, None)  # type: ignore[arg-type]
+        assert data.job_row({"video_id": video.id, "status": ""}).has_video
     assert SECRET not in caplog.text
     for database in tmp_path.glob("*.sqlite3"):
         assert SECRET.encode() not in database.read_bytes()

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ...storage import is_url
 from .admin import COOKIE, HOME, AdminKeys, safe_next
 from .queries import DashboardData
 
@@ -115,8 +116,11 @@ def dashboard_routes(data: DashboardData, admin: AdminKeys, *,
 
         record = data.service.store.get(row.id)
         assert record is not None and record.output
-        try:  # made once with PyAV and kept beside the video
-            path = await run_in_threadpool(make, Path(record.output))
+        output, storage = record.output, data.service.storage
+        try:  # made once with PyAV and kept beside the video (or its local copy)
+            video = await run_in_threadpool(storage.local, output) if is_url(output) else \
+                Path(output)
+            path = await run_in_threadpool(make, video)
         except Exception:  # no PyAV, or a file it cannot read: no picture, not an error page
             return Response(status_code=404, headers=SECURITY_HEADERS)
         return FileResponse(path, media_type="image/jpeg", headers=SECURITY_HEADERS)

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...storage import is_url
 from ..budgets import COLUMNS, UsageStore
 
 if TYPE_CHECKING:
@@ -83,8 +84,10 @@ class DashboardData:
         row.status, row.progress, row.prompt = video.status, video.progress, record.prompt
         row.error = json.loads(record.error) if record.error else None
         row.info = json.loads(record.info) if record.info else {}
+        # A video in remote storage is trusted to be there (a HEAD per row would make a page
+        # cost fifty round trips); the sweep clears ``output`` when it expires.
         row.has_video = (record.status == "completed" and bool(record.output)
-                         and Path(str(record.output)).exists())
+                         and (is_url(record.output) or Path(str(record.output)).exists()))
         return row
 
     def job(self, video_id: str) -> tuple[JobRow, list[dict[str, Any]]] | None:
