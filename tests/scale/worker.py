@@ -92,7 +92,11 @@ def main() -> None:
     app = create_app(cfg, client=client, keys=[os.environ["VB_KEY"]], poll_after_ms=10,
                      database_url=url,
                      durable={"http": httpx.Client(transport=Killing(), timeout=60),
-                              "sleep": fast_sleep, "polling_interval_s": 0.05,
+                              "sleep": fast_sleep,
+                              # DBOS's queue poll: fast for the crash tests; the benchmark
+                              # sets the gateway's default (0.2 s) through VB_QUEUE_POLL_S.
+                              "polling_interval_s": float(os.environ.get("VB_QUEUE_POLL_S",
+                                                                         "0.05")),
                               "heartbeat_s": 0.25, "hooks": hooks})
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
