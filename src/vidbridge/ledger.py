@@ -34,7 +34,11 @@ where the provider allows (by our own id, or by content if exactly one unowned j
 after the intent matches), else left for ``vidbridge jobs reconcile``. Liveness is the
 intent's pid on its host; an intent another host wrote (a shared ledger file) counts as live
 for ``FOREIGN_INTENT_LIVE_S`` (30 min) after it was written, then as unanswered - never as
-"never sent". While an intent is live, a re-run may look it up but writes nothing.
+"never sent". While an intent is live, a re-run may look it up but writes nothing. A gateway's
+DBOS submit step reads it once more strictly: it runs again only after DBOS handed the
+workflow over from an executor declared dead, so an intent another process wrote is
+unanswered at once (``Lifecycle.carry(writer_dead=...)``; ``Entry.written_here``). Every
+reader carries a previous row forward through ``Lifecycle.carry``.
 
 A submit answered with a 5xx is a refusal (``rejected``, kind ``unavailable``) only when the
 body is the provider's own error JSON (the adapter's ``is_provider_error``); any other 5xx
@@ -166,6 +170,12 @@ class Entry:
         if self.pid == os.getpid() and self.updated < _STARTED:
             return True  # our pid, reused from a process that died (a container's restart)
         return not process_alive(self.pid)
+
+    @property
+    def written_here(self) -> bool:
+        """Whether this very process (not a dead namesake) wrote the row's intent."""
+        return (self.host == _HOST and self.pid == os.getpid()
+                and self.updated >= _STARTED)
 
     @property
     def where(self) -> str:

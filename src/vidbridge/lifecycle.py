@@ -8,8 +8,11 @@ is written in one place, before its side effect (the table is in ``ledger.py``):
   one unowned job matches and was created after the intent; else nothing.
 - ``complete``: accepted -> succeeded | failed | content_policy | cancelled | timeout, then
   downloaded. A failing download of a succeeded job is ``DownloadFailedError``: never replaced.
-- ``proceed``: carry an existing row forward (resume, a re-run of the same request) without
-  a new submit.
+- ``carry``: an existing row up to its accepted job, or a typed error, without a new submit:
+  the one place that decides whether a previous row may be resubmitted (never, unless it
+  was refused). ``proceed`` = ``carry`` + ``complete`` (resume, a re-run of the same
+  request); the gateway's DBOS submit step calls ``carry`` itself.
+- ``carried_on``: which candidate of a route a re-run goes on from.
 - ``attempt``: the above for one candidate of one request, reusing a row it already has.
 """
 
@@ -199,17 +202,25 @@ class Lifecycle:
             ledger.downloaded(key, target, fetched.bytes_written, fetched.sha256)
         return Done(key, job, fetched)
 
-    def proceed(self, adapter: VideoProvider, entry: Entry, creds: Credentials,
-                target: Path | None, deadline: float | None) -> Steps[Done]:
-        """Carry an existing row forward; never submits."""
+    def carry(self, adapter: VideoProvider, entry: Entry, creds: Credentials,
+              plan: Plan | None = None, *, writer_dead: bool = False) -> Steps[Job]:
+        """Carry an existing row forward up to its accepted job; never submits. Every reader
+        of a previous row (``proceed``: a re-run, ``resume``, gateway recovery; the gateway's
+        DBOS submit step) goes through here, so "may this be resubmitted" is decided once.
+
+        - owned (accepted, succeeded, timeout, downloaded, finished): its job.
+        - unanswered: looked up (``plan``: the candidate's, else the stored one) and adopted
+          when provably ours. Else an intent whose writer may still be alive (its pid on this
+          host, or another host's for ``FOREIGN_INTENT_LIVE_S``) is in flight: nothing is
+          written, ``SubmitUncertainError`` says where it waits. ``writer_dead``: the caller
+          knows better (a DBOS workflow handed over from a dead executor). Otherwise the row
+          becomes ``uncertain`` and ``SubmitUncertainError`` names ``jobs reconcile``.
+        - failed, cancelled, content_policy, abandoned, rejected: the recorded error."""
         ledger = self.core.ledger
         job = ledger.live(entry)
-        if entry.state in ("downloaded", "finished") and job is not None and entry.path and (
-                target is None or Path(entry.path) == target) and Path(entry.path).exists():
-            return Done(entry.key, job, Fetched(entry.bytes or 0, "video/mp4", entry.sha256))
         if entry.state in UNANSWERED_STATES:
-            job = yield from self.look_up(adapter, entry, creds)
-            if job is None and entry.state == "intent" and not entry.orphaned:
+            job = yield from self.look_up(adapter, entry, creds, plan)
+            if job is None and entry.state == "intent" and not (writer_dead or entry.orphaned):
                 # Its process (here, or on another host) may still record the answer.
                 raise SubmitUncertainError(in_flight_message(entry), provider=entry.provider)
             if job is None:
@@ -219,6 +230,16 @@ class Lifecycle:
             self.core.job_accepted(job, entry.request_key)
         elif entry.state in FAILED_STATES or job is None:
             raise recorded_failure(entry)
+        return job
+
+    def proceed(self, adapter: VideoProvider, entry: Entry, creds: Credentials,
+                target: Path | None, deadline: float | None) -> Steps[Done]:
+        """Carry an existing row forward to its end (poll, download); never submits."""
+        job = self.core.ledger.live(entry)
+        if entry.state in ("downloaded", "finished") and job is not None and entry.path and (
+                target is None or Path(entry.path) == target) and Path(entry.path).exists():
+            return Done(entry.key, job, Fetched(entry.bytes or 0, "video/mp4", entry.sha256))
+        job = yield from self.carry(adapter, entry, creds)
         if job.status == "succeeded" and job.output_url is None and job.output_inline is None:
             # An inline video (Vertex) is not stored in the ledger: one poll brings it back.
             job = job.model_copy(update={"status": "running"})
@@ -268,6 +289,17 @@ class Lifecycle:
         except VidbridgeError as exc:
             return Outcome(tries, key, exc, _job_of(exc, job))
         return Outcome(tries, key, job=done.job, done=done)
+
+    def carried_on(self, request_key: str) -> tuple[str, str] | None:
+        """The candidate (provider, model) a re-run of a request goes on from: the newest
+        row that is not a refusal. The candidates before it were refused (or ended) before
+        it was tried, so none is sent again while this one's job may exist (an adopted job,
+        a crash mid-poll)."""
+        if not request_key:
+            return None
+        rows = [entry for entry in self.core.ledger.entries(request_key)
+                if entry.state != "rejected"]
+        return (rows[-1].provider, rows[-1].model) if rows else None
 
     def previous(self, request_key: str, provider: str, model: str) -> Entry | None:
         """The newest row this request already has for one candidate."""

@@ -168,7 +168,10 @@ class Router:
         deadline = self.core.clock() + route.deadline_s
         attempts: list[Attempt] = []
         last_error: BaseException | None = None
-        for check in self.check(request, route_name, policy, request_id):
+        checks = self.check(request, route_name, policy, request_id)
+        if not fresh:
+            checks = _from_carried(checks, self.core.lifecycle.carried_on(request_id))
+        for check in checks:
             if not check.ok or check.plan is None:
                 attempts.append(self._skipped(check, request_id))
                 continue
@@ -270,6 +273,16 @@ class Router:
                           estimated_cost_usd=check.estimated_cost_usd)
         emit_fallback(self.core.pm, attempt, request_id)
         return attempt
+
+
+def _from_carried(checks: list[CandidateCheck],
+                  carried: tuple[str, str] | None) -> list[CandidateCheck]:
+    """A re-run's candidates from the one its request got furthest with (see
+    ``Lifecycle.carried_on``): the refused ones before it are not sent again."""
+    for index, check in enumerate(checks):
+        if carried is not None and (check.provider, check.model) == carried:
+            return checks[index:]
+    return checks
 
 
 def _attempt(outcome: Outcome, candidate: _Candidate, elapsed: float) -> Attempt:

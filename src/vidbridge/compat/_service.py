@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import ValidationError
 
 from ..errors import CapabilityError, ConfigError, VidbridgeError
+from ..ledger import OWNED_STATES
 from ..models import Job, VideoRequest, VideoResult, sniff_image_type
 from ..storage import StorageError, is_url, open_storage
 from . import _derive
@@ -72,6 +73,9 @@ class Work:
     target: str = ""
     request: VideoRequest | None = None
     job: Job | None = None
+    # The ledger key of the job a reopened video finishes (``VideoService.reclaim``): a
+    # durable gateway names its second workflow by it (the first one has ended).
+    reopened: str = ""
 
 
 class Admission(Protocol):
@@ -507,6 +511,32 @@ class VideoService:
                 continue
             works.append(Work(record.id, output, record.target, self.request_of(record)))
         return works
+
+    def reclaim(self, video_id: str) -> Work | None:
+        """The work that finishes a video which failed as ``submit_uncertain`` but whose
+        submit has since been proved (``vidbridge jobs reconcile KEY --adopt ID``, or an
+        answer that came in late): its request now owns a job in the ledger. The video goes
+        back to ``in_progress`` (once, whoever reads it first) and re-runs under its id,
+        which carries that job forward: polled and downloaded, never submitted again.
+        None for every other video."""
+        record = self.store.get(video_id)
+        if record is None or record.status != "failed" or not record.error:
+            return None
+        if json.loads(record.error).get("code") != "submit_uncertain":
+            return None
+        owned = [entry for entry in self.core.ledger.entries(video_id)
+                 if entry.state in OWNED_STATES]
+        if not owned or not self.store.reopen(video_id):
+            return None
+        log.info("%s: its submit %s is now %s; finishing that job", video_id, owned[-1].key,
+                 owned[-1].state)
+        return Work(record.id, self.output_path(record.id), record.target,
+                    self.request_of(record), reopened=owned[-1].key)
+
+    def reclaimable(self) -> builtins.list[Work]:
+        """``reclaim`` for every failed-uncertain video (a gateway's start-up pass)."""
+        works = [self.reclaim(record.id) for record in self.store.uncertain()]
+        return [work for work in works if work is not None]
 
     def _stored(self, video_id: str) -> str | None:
         try:

@@ -109,6 +109,20 @@ class VideoStore:
             self._db.execute(f"UPDATE videos SET {assignments} WHERE id=?",
                              (*fields.values(), video_id))
 
+    def reopen(self, video_id: str) -> bool:
+        """A failed video back to ``in_progress``; True for the one caller whose UPDATE
+        changed it (readers on several workers race; exactly one restarts it)."""
+        with self._lock:
+            changed = self._db.execute(
+                "UPDATE videos SET status='in_progress', progress=0, error=NULL, "
+                "completed_at=NULL WHERE id=? AND status='failed'", (video_id,)).rowcount
+        return int(changed) == 1
+
+    def uncertain(self) -> list[VideoRecord]:
+        """Failed videos whose submit got no answer (the ones ``reconcile`` can settle)."""
+        return self._rows("WHERE status='failed' AND error LIKE ? ORDER BY seq",
+                          '%"submit_uncertain"%')
+
     def delete(self, video_id: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM videos WHERE id=?", (video_id,))

@@ -280,7 +280,11 @@ class Videos:
         return video
 
     def retrieve(self, video_id: str, **_request_options: Any) -> Video:
-        return self._service.retrieve(self._owner, video_id)
+        video = self._service.retrieve(self._owner, video_id)
+        if video.status == "failed" and (work := self._service.reclaim(video_id)) is not None:
+            self._start(work)  # its submit was reconciled since: finish that job
+            video = self._service.retrieve(self._owner, video_id)
+        return video
 
     def poll(self, video_id: str, *, poll_interval_ms: int | None = None,
              **_request_options: Any) -> Video:
@@ -336,7 +340,7 @@ class Videos:
     def recover(self) -> builtins.list[str]:
         """Restart what a previous process left unfinished (needs a ``database`` path);
         returns the video ids restarted."""
-        works = self._service.recover()
+        works = self._service.recover() + self._service.reclaimable()
         for work in works:
             self._start(work)
         return [work.video_id for work in works]
@@ -428,7 +432,14 @@ class AsyncVideos:
         return video
 
     async def retrieve(self, video_id: str, **_request_options: Any) -> Video:
-        return self._service.retrieve(self._owner, video_id)
+        """The video now. One that failed as ``submit_uncertain`` and whose submit was
+        reconciled since (``jobs reconcile --adopt``) is restarted here, on its next read:
+        it finishes the adopted job (see ``VideoService.reclaim``)."""
+        video = self._service.retrieve(self._owner, video_id)
+        if video.status == "failed" and (work := self._service.reclaim(video_id)) is not None:
+            self.start(work)
+            video = self._service.retrieve(self._owner, video_id)
+        return video
 
     async def poll(self, video_id: str, *, poll_interval_ms: int | None = None,
                    **_request_options: Any) -> Video:
@@ -483,7 +494,7 @@ class AsyncVideos:
         return BinaryContent(path, content_type)
 
     async def recover(self) -> builtins.list[str]:
-        works = self._service.recover()
+        works = self._service.recover() + self._service.reclaimable()
         for work in works:
             self.start(work)
         return [work.video_id for work in works]

@@ -27,6 +27,7 @@ import httpx
 
 from .. import _sql
 from ..errors import ConfigError, VidbridgeError
+from ..ledger import OWNED_STATES
 from . import workflows
 from .workflows import APP_NAME, QUEUE_PREFIX
 
@@ -157,7 +158,10 @@ class DurableJobs:
         record = self.service.store.get(work.video_id)
         provider = _provider_of(record) if record is not None else None
         queue = self._queues.get(provider or "") or next(iter(self._queues.values()))
-        with SetWorkflowID(work.video_id), SetEnqueueOptions(priority=priority):
+        # A reopened video's first workflow has ended: its second is named by the job it
+        # finishes, so every worker enqueuing it still starts it once.
+        workflow_id = f"{work.video_id}.{work.reopened}" if work.reopened else work.video_id
+        with SetWorkflowID(workflow_id), SetEnqueueOptions(priority=priority):
             queue.enqueue(self._workflow, work.video_id)
 
     def priority(self, owner: str) -> int | None:
@@ -176,9 +180,25 @@ class DurableJobs:
         for record in self.service.store.unfinished():
             from ..compat._service import Work
 
-            self.enqueue(Work(record.id, self.service.output_path(record.id), record.target))
+            self.enqueue(Work(record.id, self.service.output_path(record.id), record.target,
+                              reopened=self._reopened(record.id)))
             started.append(record.id)
+        for work in self.service.reclaimable():  # reconciled while no worker read them
+            self.enqueue(work)
+            started.append(work.video_id)
         return started
+
+    def _reopened(self, video_id: str) -> str:
+        """The reopened-workflow name of an unfinished video whose own workflow has ended
+        (a crash between ``reclaim`` reopening it and the enqueue), else ``""``."""
+        from dbos import DBOS
+
+        status = DBOS.get_workflow_status(video_id)
+        if status is None or status.status in ("PENDING", "ENQUEUED"):
+            return ""
+        owned = [entry for entry in self.core.ledger.entries(video_id)
+                 if entry.state in OWNED_STATES]
+        return owned[-1].key if owned else ""
 
     # -- liveness (shared database only) -----------------------------------------------------
     def _start(self, target: Callable[[], None], name: str) -> None:

@@ -13,8 +13,11 @@ without a recorded outcome. Only the submit step is not safe to run twice: it go
 the ledger's state machine (``Lifecycle.submit`` writes the intent before anything leaves
 the process), and a re-run that finds that intent unanswered looks the job up at the
 provider (Kling's ``external_task_id``) and adopts it, or fails the video as
-``submit_uncertain`` with the reason instead of paying twice. The ledger and the video store
-live in the same shared database, so any worker serves any read.
+``submit_uncertain`` with the reason instead of paying twice (``Lifecycle.carry`` decides,
+as for every other reader). Once ``vidbridge jobs reconcile --adopt`` settles such a submit,
+the video's next read reopens it and a second workflow, named ``VIDEO_ID.LEDGER_KEY``,
+finishes the adopted job. The ledger and the video store live in the same shared database,
+so any worker serves any read.
 
 ``workers.py`` runs this process's part (DBOS launch, queues, heartbeats). ``dbos`` (the
 ``scale`` extra) is imported only inside functions, only when a database URL is set.
@@ -40,8 +43,6 @@ from ..errors import (
     VidbridgeError,
     error_kind,
 )
-from ..ledger import FAILED_STATES, UNANSWERED_STATES
-from ..lifecycle import recorded_failure, unanswered_message
 from ..models import Job, Plan, VideoResult
 from ..storage import StorageError, is_url
 from ..wakeups import wake_key
@@ -135,13 +136,20 @@ def _register() -> Any:
 
 
 def _submit(video_id: str) -> dict[str, Any]:
-    """Submit once, ever, through the ledger's state machine: a candidate this video already
-    has a row for is carried forward (an accepted job is reused; an unanswered intent, left
-    by a worker that died mid-submit, is looked up and adopted, or the video fails as
-    uncertain); only a candidate with no row, or a refused one, is sent."""
+    """Submit once, ever, through the ledger's state machine: the candidate this video got
+    furthest with is carried forward by ``Lifecycle.carry`` (an accepted job is reused; an
+    unanswered intent is looked up and adopted, or the video fails as uncertain); only a
+    candidate with no row, or a refused one, is sent.
+
+    An intent another process wrote reached this step only because DBOS handed the workflow
+    over: its executor was declared dead (``workers.take_over_dead``, or this machine's own
+    restart), so its writer is dead and it is looked up, else uncertain - not waited for
+    ``FOREIGN_INTENT_LIVE_S``. One this process wrote is still in flight here: nothing is
+    written or sent, the video fails naming it, and the next read of the video resumes it
+    once the row is accepted (``VideoService.reclaim``)."""
     rt = _rt()
     service, core = rt.service, rt.core
-    lifecycle, ledger = core.lifecycle, core.ledger
+    lifecycle = core.lifecycle
     record = service.store.get(video_id)
     if record is None:
         return {"failure": {"message": "the video was deleted", "kind": "deleted"}}
@@ -149,6 +157,9 @@ def _submit(video_id: str) -> dict[str, Any]:
         plans = _candidates(core, service.request_of(record), record.target, video_id)
     except VidbridgeError as exc:
         return _failure(exc)
+    carried = lifecycle.carried_on(video_id)
+    at = [(plan.provider, plan.model) for plan in plans]
+    plans = plans[at.index(carried):] if carried in at else plans
     target = service.output_path(video_id)
     last: BaseException | None = None
     for plan in plans:
@@ -158,19 +169,12 @@ def _submit(video_id: str) -> dict[str, Any]:
         previous = lifecycle.previous(video_id, plan.provider, plan.model)
         key = None
         if previous is not None and previous.state != "rejected":
-            if previous.state in UNANSWERED_STATES:
-                found = drive(lifecycle.look_up(adapter, previous, creds, plan), rt.http,
-                              rt.sleep)
-                if found is None:
-                    message = unanswered_message(previous)
-                    ledger.mark_uncertain(previous.key, message)
-                    return _failure(SubmitUncertainError(message, provider=plan.provider),
-                                    candidate)
-                core.job_accepted(found, video_id)
-                return {"key": previous.key, "job": found.model_dump_json()}
-            job = ledger.live(previous)
-            if previous.state in FAILED_STATES | {"abandoned"} or job is None:
-                return _failure(recorded_failure(previous), candidate)
+            try:
+                job = drive(lifecycle.carry(adapter, previous, creds, plan,
+                                            writer_dead=not previous.written_here),
+                            rt.http, rt.sleep)
+            except VidbridgeError as exc:
+                return _failure(exc, candidate)
             return {"key": previous.key, "job": job.model_dump_json()}
         if previous is not None:
             key = previous.key  # a refused submit of this candidate: retried on its row
