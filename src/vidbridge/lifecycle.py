@@ -100,6 +100,11 @@ class Lifecycle:
             if found is not None:
                 self.core.job_accepted(found, request_key)
                 return key, found
+            # Say which row it is and how a person settles it (the CLI's and the gateway's
+            # error show this message; `jobs list` shows the same row).
+            exc.args = (f"{exc.args[0] if exc.args else 'no answer'}; settle it with "
+                        f"`vidbridge jobs reconcile {key} --adopt PROVIDER_JOB_ID` or "
+                        "`--abandon`",)
             ledger.mark_uncertain(key, str(exc))
             exc.ledger_key = key  # type: ignore[attr-defined]
             raise

@@ -65,7 +65,7 @@ def uncertain_video(client: openai.OpenAI, tmp: Path) -> tuple[str, str]:
         model="sora-2", prompt="a kite over dunes", seconds="8", size="1280x720").id,
         poll_interval_ms=10)
     assert video.status == "failed" and video.error is not None
-    assert video.error.code == "submit_uncertain"
+    assert video.error.code == "submit_uncertain" and "reconcile" in video.error.message
     [entry] = Ledger(tmp / "jobs.sqlite3").entries(video.id)
     assert entry.state == "uncertain"
     return video.id, entry.key
