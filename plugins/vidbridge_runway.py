@@ -129,7 +129,8 @@ class Runway:
         if plan.seed is not None and spec.seed:
             body["seed"] = plan.seed
         body.update(self.extra_fields(plan, spec))
-        return httpx.Request("POST", f"{creds.url(BASE_URL)}/v1/video_to_video", json=body,
+        return httpx.Request("POST", wire.endpoint(f"{creds.url(BASE_URL)}/v1/video_to_video"),
+                             json=body,
                              headers=self.headers(creds))
 
     def extra_fields(self, plan: Plan, spec: Spec) -> dict[str, Any]:
