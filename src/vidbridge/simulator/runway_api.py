@@ -223,20 +223,27 @@ class RunwayTasks:
             return await self.create(request, endpoint)
         return create
 
-    async def create(self, request: Request, endpoint: str) -> Response:
+    async def open_submit(self, request: Request) -> tuple[Any, Any, Response | None]:
+        """A submit's body, its fired faults, and the early answer (a fault, or the issue
+        for a body that is not a JSON object) that ends it, if any."""
         try:
             body = await read_json(request)
         except ValueError:
             body = None
         prompt = body.get("promptText") if isinstance(body, dict) else None
         fired, early = await self._enter(request, "submit", prompt=prompt)
+        if early is None and not isinstance(body, dict):
+            early = _issues({"expected": "object", "code": "invalid_type", "path": [],
+                             "message": f"Invalid input: expected object, received "
+                             f"{_type_name(body)}"})
+        return body, fired, early
+
+    async def create(self, request: Request, endpoint: str) -> Response:
+        body, fired, early = await self.open_submit(request)
         if early is not None:
             return early
-        if not isinstance(body, dict):
-            return _issues({"expected": "object", "code": "invalid_type", "path": [],
-                            "message": f"Invalid input: expected object, received "
-                            f"{_type_name(body)}"})
-        model = ENDPOINTS[endpoint].get(body.get("model"))  # type: ignore[arg-type]
+        prompt = body.get("promptText")
+        model = ENDPOINTS[endpoint].get(body.get("model"))
         if model is None:
             return _issues(_bad_model())
         issues = _validate(body, model, image=endpoint == "image_to_video")

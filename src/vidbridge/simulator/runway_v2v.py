@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .common import SimulatorError, fate_of, json_response, read_json, simulator_error
+from .common import SimulatorError, fate_of, json_response, simulator_error
 from .jobs import Job
 from .media import probe_mp4
 from .runway_api import PROVIDER, _bad_model, _issues, _missing, _one_of, _type_name
@@ -39,18 +39,10 @@ DATA_URI = re.compile(r"^data:video/[\w.+-]+;base64,(.*)$", re.DOTALL)
 
 
 async def create_video_to_video(tasks: RunwayTasks, request: Request) -> Response:
-    try:
-        body = await read_json(request)
-    except ValueError:
-        body = None
-    prompt = body.get("promptText") if isinstance(body, dict) else None
-    fired, early = await tasks._enter(request, "submit", prompt=prompt)
+    body, fired, early = await tasks.open_submit(request)
     if early is not None:
         return early
-    if not isinstance(body, dict):
-        return _issues({"expected": "object", "code": "invalid_type", "path": [],
-                        "message": f"Invalid input: expected object, received "
-                        f"{_type_name(body)}"})
+    prompt = body.get("promptText")
     if body.get("model") != MODEL:
         return _issues(_bad_model())
     issues = validate(body)
