@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -230,3 +232,24 @@ def test_stale_part_files_are_removed_at_the_next_write(mode: str, tmp_path: Pat
     os.utime(old, (past, past))
     make(mode, config(), FakeAcme())("generate", REQUEST, output=tmp_path / "v.mp4")
     assert not old.exists() and fresh.exists() and (tmp_path / "v.mp4").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_a_live_pid_that_started_after_the_intent_is_not_its_writer(tmp_path: Path) -> None:
+    """pid reuse: the intent's writer died and an unrelated process got its pid later."""
+    path = tmp_path / "jobs.sqlite3"
+    plan = Plan(provider="alpha", model="motion-2", prompt="p", duration=4,
+                aspect_ratio="16:9", resolution="720p", size="1280x720", audio=False)
+    key = Ledger(path).intent("req-reuse", plan, credential="alpha")
+    other = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                             stdin=subprocess.PIPE)
+    try:
+        with sqlite3.connect(path) as db:  # the live process's pid, on an intent 10 min old
+            db.execute("UPDATE ledger SET pid=?, updated=updated-600 WHERE key=?",
+                       (other.pid, key))
+        assert Ledger(path).get(key).orphaned
+        with sqlite3.connect(path) as db:  # the same process, had it written the intent now
+            db.execute("UPDATE ledger SET updated=? WHERE key=?", (time.time(), key))
+        assert not Ledger(path).get(key).orphaned
+    finally:
+        other.communicate(b"")

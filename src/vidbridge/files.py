@@ -106,6 +106,21 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+def process_started(pid: int) -> float | None:
+    """When process ``pid`` of this machine started (epoch seconds, about 1 s precise), read
+    from Linux's /proc; None where that cannot be read (another OS, no such process)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        boot = next(line for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime "))
+        # Field 22 (starttime, clock ticks after boot) counted after the ")" of the name,
+        # which may itself hold spaces or parentheses.
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])
+        return int(boot.split()[1]) + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
 def write_atomically(target: Path, data: bytes) -> None:
     """Write ``data`` beside ``target`` and rename it into place; nothing partial remains."""
     fd, name = _temp_beside(target)

@@ -32,13 +32,15 @@ abandoned       ``reconcile --abandon``: a person said so       -
 A row in ``intent`` whose process is gone is *uncertain* to every reader: it is looked up
 where the provider allows (by our own id, or by content if exactly one unowned job created
 after the intent matches), else left for ``vidbridge jobs reconcile``. Liveness is the
-intent's pid on its host; an intent another host wrote (a shared ledger file) counts as live
-for ``FOREIGN_INTENT_LIVE_S`` (30 min) after it was written, then as unanswered - never as
-"never sent". While an intent is live, a re-run may look it up but writes nothing. A gateway's
-DBOS submit step reads it once more strictly: it runs again only after DBOS handed the
-workflow over from an executor declared dead, so an intent another process wrote is
-unanswered at once (``Lifecycle.carry(writer_dead=...)``; ``Entry.written_here``). Every
-reader carries a previous row forward through ``Lifecycle.carry``.
+intent's pid on its host (on Linux, a pid whose process started after the intent was
+written is a reused namesake: the writer is gone); an intent another host wrote (a shared
+ledger file) counts as live for ``FOREIGN_INTENT_LIVE_S`` (30 min) after it was written, then
+as unanswered - never as "never sent". While an intent is live, a re-run may look it up but
+writes nothing. A gateway's DBOS submit step reads it once more strictly: it runs again only
+after DBOS handed the workflow over from an executor declared dead, so an intent another
+process wrote is unanswered at once (``Lifecycle.carry(writer_dead=...)``;
+``Entry.written_here``). Every reader carries a previous row forward through
+``Lifecycle.carry``.
 
 A submit answered with a 5xx is a refusal (``rejected``, kind ``unavailable``) only when the
 body is the provider's own error JSON (the adapter's ``is_provider_error``); any other 5xx
@@ -61,7 +63,7 @@ from typing import Any
 
 from . import _sql
 from .errors import ConfigError
-from .files import process_alive
+from .files import process_alive, process_started
 from .models import Job, Plan
 
 SCHEMA = """
@@ -106,6 +108,7 @@ _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM ledger"
 # UPDATE statements (by key, by key and rowid) by the columns they set: built once.
 _UPDATES: dict[tuple[str, ...], tuple[str, str]] = {}
 _HOST = os.uname().nodename if hasattr(os, "uname") else ""
+PID_START_SLACK_S = 2.0  # /proc's boot time is whole seconds; start times are ~1 s precise
 _STARTED = time.time()  # an intent with our pid written before this is a dead namesake's
 # An intent written on another host counts as live this long (its process cannot be checked):
 # longer than a submit can wait for its answer with default settings (HTTP timeout 60 s, route
@@ -169,7 +172,13 @@ class Entry:
             return time.time() - self.updated > FOREIGN_INTENT_LIVE_S
         if self.pid == os.getpid() and self.updated < _STARTED:
             return True  # our pid, reused from a process that died (a container's restart)
-        return not process_alive(self.pid)
+        if not process_alive(self.pid):
+            return True
+        # A live pid is the writer's only if that process already ran when the intent was
+        # written: one started later is an unrelated namesake (pid reuse). The slack covers
+        # /proc's whole-second boot time; where the start is unknown the writer may be alive.
+        started = process_started(self.pid)
+        return started is not None and started > self.updated + PID_START_SLACK_S
 
     @property
     def written_here(self) -> bool:
