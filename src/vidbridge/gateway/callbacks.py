@@ -36,6 +36,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..errors import ConfigError
+from ..redaction import cut_from_access_log
 from ..wakeups import wake_key
 
 if TYPE_CHECKING:
@@ -137,23 +138,11 @@ def attach(gateway: GatewayConfig, core: ClientCore,
                           "address providers POST to (e.g. https://videos.example.com)")
     tokens = CallbackTokens(location, gateway.public_url)
     core.callbacks = tokens
-    access = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, _CutTokens) for f in access.filters):
-        access.addFilter(_CutTokens())
+    cut_from_access_log(CUT)  # a token is a wake permission
     return tokens
 
 
 CUT = re.compile(r"(/callbacks/[^/\s]+/)[^\s?\"]+")
-
-
-class _CutTokens(logging.Filter):
-    """Callback tokens stay out of uvicorn's access log (a token is a wake permission)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args and isinstance(record.args, tuple):
-            record.args = tuple(CUT.sub(r"\1REDACTED", a) if isinstance(a, str) else a
-                                for a in record.args)
-        return True
 
 
 def routes(tokens: CallbackTokens | None, wake: Callable[[str, str], Any],

@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from ..compat._errors import PermissionDeniedError
 from ..compat._video import Video
 from ..config import GatewayConfig
+from ..redaction import cut_from_access_log
 
 log = logging.getLogger("vidbridge.gateway")
 PATH = "/v1/vidbridge/links/{video_id}/content"
@@ -48,7 +49,7 @@ class LinkSigner:
         if not value:
             log.info("no $%s: videos get no signed download_url", gateway.link_secret_env)
             return None
-        _install_access_log_filter()
+        cut_from_access_log(_SIGNATURE)  # a signed link in the access log is a usable link
         return cls(SecretStr(value), gateway.link_ttl_s, clock)
 
     def _mac(self, video_id: str, variant: str, expires: int) -> str:
@@ -84,16 +85,3 @@ class LinkSigner:
                                                                              video.id)})
         return video.model_copy(update={"vidbridge": info})
 
-
-class _CutSignatures(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args and isinstance(record.args, tuple):
-            record.args = tuple(_SIGNATURE.sub(r"\1REDACTED", a) if isinstance(a, str) else a
-                                for a in record.args)
-        return True
-
-
-def _install_access_log_filter() -> None:
-    logger = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, _CutSignatures) for f in logger.filters):
-        logger.addFilter(_CutSignatures())
