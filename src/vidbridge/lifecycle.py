@@ -170,14 +170,14 @@ class Lifecycle:
         return polled.model_copy(update={"provider": entry.provider, "model": entry.model,
                                          "credential": creds.name})
 
-    def complete(self, adapter: VideoProvider, key: str, job: Job, creds: Credentials,
-                 target: Path | None, deadline: float | None,
-                 wake: str | None = None, pushed: bool = False) -> Steps[Done]:
-        """Wait for an accepted job, record how it ended, download a success (``wake``: the
-        job's ``wakeups`` key, so a provider's push ends a poll wait early)."""
-        ledger, engine = self.core.ledger, self.core.engine
+    def await_end(self, adapter: VideoProvider, key: str, job: Job, creds: Credentials,
+                  deadline: float | None, wake: str | None = None,
+                  pushed: bool = False) -> Steps[Job]:
+        """Wait for an accepted job and record how it ended: the succeeded job, else the
+        ending's error raised (timeout, failure, content policy; each one a terminal row)."""
+        ledger = self.core.ledger
         try:
-            job = yield from engine.wait(adapter, job, creds, deadline, wake, pushed)
+            job = yield from self.core.engine.wait(adapter, job, creds, deadline, wake, pushed)
         except JobTimeoutError as exc:
             ledger.ended(key, exc.job or job, "timeout", "timeout", str(exc))
             raise
@@ -194,6 +194,15 @@ class Lifecycle:
             ledger.ended(key, job, state, error_kind(error), str(error))
             raise error
         ledger.ended(key, job)
+        return job
+
+    def complete(self, adapter: VideoProvider, key: str, job: Job, creds: Credentials,
+                 target: Path | None, deadline: float | None,
+                 wake: str | None = None, pushed: bool = False) -> Steps[Done]:
+        """Wait for an accepted job, record how it ended, download a success (``wake``: the
+        job's ``wakeups`` key, so a provider's push ends a poll wait early)."""
+        ledger, engine = self.core.ledger, self.core.engine
+        job = yield from self.await_end(adapter, key, job, creds, deadline, wake, pushed)
         fetched = Fetched(0, None, None)
         if target is not None:
             try:

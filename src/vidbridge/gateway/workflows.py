@@ -33,11 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..engine import drive, failure_of
+from ..engine import drive
 from ..errors import (
-    ContentPolicyError,
     DownloadFailedError,
-    JobTimeoutError,
     ProviderError,
     SubmitUncertainError,
     VidbridgeError,
@@ -227,20 +225,11 @@ def _poll(video_id: str, key: str, job: Job) -> dict[str, Any]:
     # LISTEN/NOTIFY) brings it to this one, so polls here are the safety net only.
     pushed = core.pushes(entry.provider, entry.model)
     try:
-        job = drive(core.engine.wait(adapter, job, creds, core.clock() + core.deadline_s, wake,
-                                     pushed),
+        job = drive(core.lifecycle.await_end(adapter, key, job, creds,
+                                             core.clock() + core.deadline_s, wake, pushed),
                     rt.http, rt.sleep, wakeups=core.wakeups)
-    except JobTimeoutError as exc:
-        ledger.ended(key, exc.job or job, "timeout", "timeout", str(exc))
-        return _failure(exc, candidate)
     except VidbridgeError as exc:
         return _failure(exc, candidate)
-    if job.status != "succeeded":
-        error = failure_of(job)
-        state = "content_policy" if isinstance(error, ContentPolicyError) else None
-        ledger.ended(key, job, state, error_kind(error), str(error))
-        return _failure(error, candidate)
-    ledger.ended(key, job)
     return {"key": key, "job": job.model_dump_json()}
 
 
