@@ -163,11 +163,12 @@ def test_a_worker_killed_mid_job_loses_nothing_and_pays_once(
         assert video.status == "completed" or (video.error and video.error.message), video
     completed = [v for v in final.values() if v.status == "completed"]
     uncertain = [v for v in final.values() if v.status != "completed"]
-    assert counting.submits() - before == JOBS  # one submit per job, none repeated
+    assert counting.submits() - before <= JOBS  # at most one submit per job, none repeated
     # Kling's lookup adopts a lost answer, so every job the provider made completes: nothing
-    # paid for is lost. The one exception is a second submit the killed worker had only half
-    # sent (the queue lets it run two): no job exists upstream, and since nothing proves
-    # that, it fails as submit_uncertain (never resent) rather than completing.
+    # paid for is lost. The one exception is a second submit the killed worker had written
+    # the intent of but not yet sent, or only half sent (the queue lets it run two): no job
+    # exists upstream, and since nothing proves that, it fails as submit_uncertain (never
+    # resent) rather than completing.
     assert counting.jobs_made() - made_before == len(completed)
     assert len(uncertain) <= CAP - 1, uncertain
     assert all(v.error.code == "submit_uncertain" for v in uncertain), uncertain
