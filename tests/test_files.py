@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from vidbridge import files
 
 
@@ -24,27 +26,45 @@ def test_a_write_into_a_new_folder_makes_the_folder(tmp_path: Path) -> None:
     assert [p.name for p in target.parent.iterdir()] == ["video.mp4"]  # no part left
 
 
-def test_a_sink_names_its_part_with_the_writer_pid(tmp_path: Path) -> None:
+def test_a_sink_names_its_part_with_the_writer_pid_and_host(tmp_path: Path) -> None:
     sink = files.Sink(tmp_path / "later" / "video.mp4")
     sink.write(b"abc")
     sink.close(keep=False)
-    assert sink.path.name.startswith(f".video.mp4.{os.getpid()}-")
+    assert sink.path.name.startswith(f".video.mp4.{os.getpid()}-{files.HOST_TAG}-")
     assert sink.path.name.endswith(".part") and not sink.path.exists()
 
 
-def test_only_dead_writers_parts_of_the_same_target_are_removed(tmp_path: Path) -> None:
-    target = tmp_path / "video.mp4"
-    target.write_bytes(b"done")
-    dead = tmp_path / f".video.mp4.{dead_pid()}-0123456789ab.part"
-    live = tmp_path / f".video.mp4.{os.getpid()}-ba9876543210.part"
-    other = tmp_path / f".other.mp4.{dead_pid()}-0123456789ab.part"
-    unnamed = tmp_path / ".video.mp4.0123456789ab.part"  # old naming: no pid, left to the sweep
-    for path in (dead, live, other, unnamed):
+def test_a_folder_sweep_removes_only_this_hosts_dead_writers_parts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dead, me = dead_pid(), os.getpid()
+    other_host = "0" * 6 if files.HOST_TAG != "0" * 6 else "1" * 6
+    gone = [tmp_path / f".video.mp4.{dead}-{files.HOST_TAG}-0123456789ab.part",
+            tmp_path / f".other.mp4.{dead}-{files.HOST_TAG}-0123456789ab.part",
+            tmp_path / f".old.mp4.{dead}-0123456789ab.part"]  # pid, no host: written here
+    kept = [tmp_path / f".video.mp4.{me}-{files.HOST_TAG}-ba9876543210.part",  # alive
+            tmp_path / f".video.mp4.{dead}-{other_host}-0123456789ab.part",  # unknowable
+            tmp_path / ".video.mp4.0123456789ab.part",  # no pid: left to the age rule
+            tmp_path / "video.mp4"]
+    for path in gone + kept:
         path.write_bytes(b"half")
-    files.remove_dead_parts(target)
-    assert not dead.exists()
-    assert live.exists() and other.exists() and unnamed.exists() and target.exists()
+    monkeypatch.setattr(files, "_scanned", {})
+    files.Sink(tmp_path / "new.mp4").close(keep=False)  # the folder's first write sweeps it
+    assert [path for path in gone if path.exists()] == []
+    assert all(path.exists() for path in kept)
 
 
-def test_removing_dead_parts_of_a_missing_folder_is_a_no_op(tmp_path: Path) -> None:
-    files.remove_dead_parts(tmp_path / "gone" / "video.mp4")
+def test_a_folder_is_swept_once_per_rescan_period(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files, "_scanned", {})
+    files.write_atomically(tmp_path / "first.mp4", b"one")
+    late = tmp_path / f".late.mp4.{dead_pid()}-{files.HOST_TAG}-0123456789ab.part"
+    late.write_bytes(b"half")  # a writer that died after this process's sweep
+    files.write_atomically(tmp_path / "second.mp4", b"two")
+    assert late.exists()  # not listed again per write
+    monkeypatch.setattr(files, "_scanned", {tmp_path: -files.RESCAN_S})  # the period passed
+    files.write_atomically(tmp_path / "third.mp4", b"three")
+    assert not late.exists()
+
+
+def test_sweeping_a_missing_folder_is_a_no_op(tmp_path: Path) -> None:
+    assert files.remove_stale_parts(tmp_path / "gone") == []

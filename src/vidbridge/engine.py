@@ -35,7 +35,7 @@ from .errors import (
     SubmitUncertainError,
 )
 from .files import Sink as _Sink
-from .files import remove_dead_parts, write_atomically
+from .files import write_atomically
 from .limits import Limiter, tag
 from .models import Job, Plan
 from .provider import Credentials, VideoProvider
@@ -251,7 +251,6 @@ class Engine:
                         f"download of job {job.id} ended after {got.bytes_written} of {stated} "
                         "bytes", provider=adapter.name)
                 os.replace(got.temp_path, target)
-                remove_dead_parts(target)  # a killed earlier attempt's part, if any
                 return Fetched(got.bytes_written, got.response.headers.get("content-type"),
                                got.sha256)
             except (httpx.TransportError, ProviderUnavailableError, RateLimitError) as exc:

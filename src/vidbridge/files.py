@@ -1,8 +1,12 @@
 """Files vidbridge writes: hidden temporary files beside the target, renamed into place.
 
-A process killed mid-download leaves its ``.NAME.<hex>.part`` file behind. The next time
-vidbridge writes into that folder it removes part files untouched for ``STALE_PART_AGE_S``
-(an hour: a live download rewrites its part file continuously, so its age stays near zero).
+A process killed mid-download leaves its ``.NAME.<pid>-<host>-<hex>.part`` file behind. The
+first write a process makes into a folder (then at most every ``RESCAN_S``) sweeps it: a part
+whose writer was a process of this host that is gone is removed at once, and any part
+untouched for ``STALE_PART_AGE_S`` (an hour: a live download rewrites its part continuously,
+so its age stays near zero) is removed too, whoever wrote it (another host's process cannot be
+checked). One listing per folder per sweep, not per download: a folder of many videos stays
+cheap to write into.
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ STALE_PART_AGE_S = 3600.0
 PART_GLOB = ".*.part"
 RESCAN_S = 600.0  # look at one folder at most this often per process: writes stay cheap
 _scanned: dict[Path, float] = {}
+# Which machine wrote a part (a shared folder may hold another host's live downloads, whose
+# pids mean nothing here): a short digest of the host name, in every part's name.
+HOST_TAG = hashlib.sha256(
+    (os.uname().nodename if hasattr(os, "uname") else "").encode()).hexdigest()[:6]
 
 
 def stale_parts(folder: Path, now: float | None = None,
@@ -37,16 +45,44 @@ def stale_parts(folder: Path, now: float | None = None,
     return sorted(found)
 
 
+def leftover_parts(folder: Path, now: float | None = None) -> list[Path]:
+    """The part files of ``folder`` that no live download will finish: stale ones, and those
+    of this host's writers that are gone (what the next write's sweep removes)."""
+    return sorted({*stale_parts(folder, now), *dead_writers_parts(folder)})
+
+
 def remove_stale_parts(folder: Path, now: float | None = None) -> list[Path]:
-    """Delete the stale part files of ``folder``; returns what was removed."""
+    """Delete ``folder``'s ``leftover_parts``; returns what was removed."""
     removed = []
-    for path in stale_parts(folder, now):
+    for path in leftover_parts(folder, now):
         try:
             path.unlink()
             removed.append(path)
         except OSError:
             continue
     return removed
+
+
+def dead_writers_parts(folder: Path) -> list[Path]:
+    """Part files in ``folder`` written by a process of this host that no longer runs."""
+    try:
+        with os.scandir(folder) as listing:
+            names = [entry.name for entry in listing
+                     if entry.name.startswith(".") and entry.name.endswith(".part")]
+    except OSError:
+        return []
+    return [folder / name for name in names if _writer_gone(name)]
+
+
+def _writer_gone(name: str) -> bool:
+    """``.NAME.<pid>-<host>-<hex>.part`` (``<pid>-<hex>``: written before the host tag)."""
+    stem = name[: -len(".part")]
+    writer = stem.rsplit(".", 1)[-1].split("-")
+    if len(writer) not in (2, 3) or not writer[0].isdigit():
+        return False  # no pid in the name (an older naming): left to the age rule
+    if len(writer) == 3 and writer[1] != HOST_TAG:
+        return False  # another host's: its pid cannot be checked here
+    return not process_alive(int(writer[0]))
 
 
 def _sweep_once(folder: Path) -> None:
@@ -66,31 +102,16 @@ def _temp_beside(target: Path) -> tuple[int, str]:
     """
     folder = target.parent
     _sweep_once(folder)
-    # The writer's pid is in the name so a finished write can tell its dead predecessors'
-    # parts (a SIGKILLed download of the same target) from a live writer's.
-    name = os.path.join(folder, f".{target.name}.{os.getpid()}-{secrets.token_hex(6)}.part")
+    # The writer's pid and host are in the name so a sweep can tell a dead writer's part
+    # (a SIGKILLed download) from a live one's.
+    name = os.path.join(
+        folder, f".{target.name}.{os.getpid()}-{HOST_TAG}-{secrets.token_hex(6)}.part")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     try:
         return os.open(name, flags, 0o666), name
     except FileNotFoundError:  # the folder is new: made on demand, not stat-ed per write
         folder.mkdir(parents=True, exist_ok=True)
         return os.open(name, flags, 0o666), name
-
-
-def remove_dead_parts(target: Path) -> None:
-    """Remove ``target``'s part files whose writer process is gone (called once ``target``
-    is complete: they can only be earlier, killed attempts at the same file)."""
-    prefix = f".{target.name}."
-    try:
-        with os.scandir(target.parent) as listing:  # one listing, no glob pattern compiling
-            names = [entry.name for entry in listing
-                     if entry.name.startswith(prefix) and entry.name.endswith(".part")]
-    except OSError:
-        return
-    for name in names:
-        pid, sep, _ = name[len(prefix):-len(".part")].partition("-")
-        if sep and pid.isdigit() and not process_alive(int(pid)):
-            (target.parent / name).unlink(missing_ok=True)
 
 
 def process_alive(pid: int) -> bool:
@@ -128,7 +149,6 @@ def write_atomically(target: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(name, target)
-        remove_dead_parts(target)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise

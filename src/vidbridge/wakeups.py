@@ -39,11 +39,15 @@ def wake_key(provider: str, request_key: str) -> str:
 
 
 class _Waiter:
-    """One wait in progress: a thread's event, or an asyncio event on its own loop."""
+    """One wait in progress: a thread's event, an asyncio event on its own loop, or (an
+    injected sleep that runs whole) only the flag a wake sets."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop | None) -> None:
+    __slots__ = ("async_event", "loop", "thread_event", "woken")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None, blocking: bool = True) -> None:
         self.loop = loop
-        self.thread_event = threading.Event() if loop is None else None
+        self.woken = False
+        self.thread_event = threading.Event() if loop is None and blocking else None
         self.async_event: asyncio.Event | None = None
         if loop is not None:
             import asyncio
@@ -51,6 +55,7 @@ class _Waiter:
             self.async_event = asyncio.Event()
 
     def set(self) -> None:
+        self.woken = True
         if self.thread_event is not None:
             self.thread_event.set()
         elif self.loop is not None and self.async_event is not None:
@@ -93,13 +98,14 @@ class Wakeups:
         at = self._pending.pop(key, None)
         return at is not None and self.clock() - at <= PENDING_KEEP_S
 
-    def _enter(self, key: str, loop: asyncio.AbstractEventLoop | None) -> _Waiter | None:
+    def _enter(self, key: str, loop: asyncio.AbstractEventLoop | None,
+               blocking: bool = True) -> _Waiter | None:
         """Register a wait, or None when a wake is already pending (consumed here)."""
         with self._lock:
             if self._take(key):
                 self.woken += 1
                 return None
-            waiter = _Waiter(loop)
+            waiter = _Waiter(loop, blocking)
             self._waiting.setdefault(key, set()).add(waiter)
             return waiter
 
@@ -115,18 +121,24 @@ class Wakeups:
              sleep: Callable[[float], None] | None = None) -> bool:
         """Block up to ``seconds`` or until woken; True if woken. An injected ``sleep``
         (tests' fake time) runs whole, then a wake that came meanwhile is reported."""
-        waiter = self._enter(key, None)
-        if waiter is None:
-            return True
-        try:
-            assert waiter.thread_event is not None
-            if sleep is None or sleep is time.sleep:
-                woke = waiter.thread_event.wait(max(seconds, 0.0))
-            else:
-                sleep(seconds)
-                woke = waiter.thread_event.is_set()
-        finally:
-            self._leave(key, waiter)
+        if seconds <= 0:  # nothing to cut short: only a wake already pending is taken
+            with self._lock:
+                woke = self._take(key)
+        else:
+            real = sleep is None or sleep is time.sleep
+            waiter = self._enter(key, None, blocking=real)
+            if waiter is None:
+                return True
+            try:
+                if real:
+                    assert waiter.thread_event is not None
+                    waiter.thread_event.wait(seconds)
+                else:
+                    assert sleep is not None
+                    sleep(seconds)
+            finally:
+                self._leave(key, waiter)
+            woke = waiter.woken
         if woke:
             self.woken += 1
         return woke
@@ -143,7 +155,7 @@ class Wakeups:
             assert waiter.async_event is not None
             slept = (sleep or asyncio.sleep)(max(seconds, 0.0))
             if not isinstance(slept, Awaitable):
-                woke = waiter.async_event.is_set()  # a blocking sleep ran whole
+                woke = waiter.woken  # a blocking sleep ran whole
             else:
                 woke = await _race(slept, waiter.async_event)
         finally:

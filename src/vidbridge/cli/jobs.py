@@ -26,7 +26,7 @@ def _age(seconds: float) -> str:
 @jobs_app.command("list")
 def jobs_list(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Jobs accepted but not finished, submits that may have been accepted, stale parts."""
-    from ..files import STALE_PART_AGE_S, stale_parts
+    from ..files import STALE_PART_AGE_S, leftover_parts
 
     ledger = client_for(config).core.ledger
     now = time.time()
@@ -43,7 +43,7 @@ def jobs_list(config: ConfigOption = None, as_json: JsonOption = False) -> None:
                      "request_key": entry.request_key, "credential": entry.credential,
                      "created": entry.created, "error": entry.error})
     folders = {Path(path).parent for path in ledger.paths()}
-    parts = [str(path) for folder in sorted(folders) for path in stale_parts(folder, now)]
+    parts = [str(path) for folder in sorted(folders) for path in leftover_parts(folder, now)]
 
     def lines() -> str:
         out = []
@@ -58,9 +58,9 @@ def jobs_list(config: ConfigOption = None, as_json: JsonOption = False) -> None:
                            f"{row['id']} ({row['status']}, {since} ago) "
                            f"credential={row['credential']}: `vidbridge resume {row['key']}`")
         if parts:
-            out.append(f"{len(parts)} stale part file(s) older than "
-                       f"{_age(STALE_PART_AGE_S)} (removed at the next write in their "
-                       "folder): " + ", ".join(parts))
+            out.append(f"{len(parts)} part file(s) no download will finish (their writer is "
+                       f"gone, or untouched for {_age(STALE_PART_AGE_S)}; removed at the next "
+                       "write in their folder): " + ", ".join(parts))
         return "\n".join(out) or "no jobs"
 
     if as_json:
