@@ -12,6 +12,9 @@ interleaved rounds within one run:
 - single: ``VideoClient.generate(model="runway:gen4.5")``.
 
 Prints the median CPU ms per job of each and the ratios to the baseline (target <= 1.10).
+Rounds are short and each starts with the next contender in turn, so a slow spell of a shared
+machine (other processes, a noisy neighbour) lands on all three alike instead of on whichever
+always ran after another.
 Run: .venv/bin/python benchmarks/engine_overhead.py [jobs_per_round] [rounds]
 """
 
@@ -134,7 +137,7 @@ def vidbridge_jobs(base: str, folder: Path) -> tuple[Callable[[], None], Callabl
     return routed, single
 
 
-def main(jobs: int = 100, rounds: int = 7) -> None:
+def main(jobs: int = 20, rounds: int = 60) -> None:
     with child_server(STUB, ready_path="/v1/tasks/ready") as base, \
             tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -144,8 +147,10 @@ def main(jobs: int = 100, rounds: int = 7) -> None:
         for run in contenders.values():  # warm up: imports, connections, plugin loading
             for _ in range(10):
                 run()
-        for _ in range(rounds):
-            for name, run in contenders.items():
+        names = list(contenders)
+        for turn in range(rounds):
+            for name in names[turn % 3:] + names[:turn % 3]:
+                run = contenders[name]
                 started = time.process_time()
                 for _ in range(jobs):
                     run()
@@ -153,14 +158,17 @@ def main(jobs: int = 100, rounds: int = 7) -> None:
     base_ms = statistics.median(samples["baseline"])
     print(f"CPU per job (create + 1 poll + 64 KiB download), median of {rounds} interleaved "
           f"rounds of {jobs}:")
+    verdict = 0.0
     for name, values in samples.items():
         ms = statistics.median(values)
+        # Paired too: each round against the baseline's round of the same turn.
+        paired = statistics.median(v / b for v, b in zip(values, samples["baseline"]))
         print(f"  {name:<9} {ms:6.3f} ms  (min {min(values):.3f}, max {max(values):.3f})  "
-              f"ratio {ms / base_ms:.2f}")
-    worst = max(statistics.median(samples[n]) for n in ("router", "single")) / base_ms
-    print(f"target <= 1.10x baseline: {'met' if worst <= 1.10 else 'NOT met'} "
-          f"(worst {worst:.2f}x)")
-
+              f"ratio {ms / base_ms:.2f}  (per-turn ratio {paired:.2f})")
+        if name != "baseline":
+            verdict = max(verdict, ms / base_ms, paired)
+    print(f"target <= 1.10x baseline: {'met' if verdict <= 1.10 else 'NOT met'} "
+          f"(worst of both ratios {verdict:.2f}x)")
 
 if __name__ == "__main__":
     main(*(int(arg) for arg in sys.argv[1:3]))

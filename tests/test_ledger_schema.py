@@ -69,8 +69,32 @@ def test_every_per_job_lookup_of_a_new_ledger_uses_an_index(tmp_path: Path) -> N
         assert "USING" in plan and "SCAN" not in plan, (query, plan)
     indexes = {row[0] for row in db.execute(
         "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='ledger'")}
-    assert "ledger_by_job" not in indexes  # the UNIQUE rule's index serves job id lookups
+    assert "ledger_by_job" not in indexes  # the job rule's index serves job id lookups
     assert "ledger_by_state" not in indexes  # each transition would rewrite it
+
+
+@pytest.mark.parametrize("made", ["new", "old", "previous"])
+def test_the_one_owner_rule_is_held_once_and_an_intent_writes_no_entry_of_it(
+        made: str, tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    if made != "new":  # "previous": the table-level rule with job_id first
+        with sqlite3.connect(path) as db:
+            db.executescript(OLD_SCHEMA if made == "old" else OLD_SCHEMA.replace(
+                "UNIQUE (provider, job_id)", "UNIQUE (job_id, provider)"))
+    ledger = Ledger(path)
+    Ledger(path)  # opened again: nothing added twice
+    db = sqlite3.connect(path)
+    rules = [row[1] for row in db.execute("PRAGMA index_list(ledger)") if row[2]
+             and {info[2] for info in db.execute(f'PRAGMA index_info("{row[1]}")')}
+             == {"job_id", "provider"}]
+    assert len(rules) == 1, rules
+    ledger.intent("req", PLAN, credential="acme")
+    ledger.intent("req", PLAN, credential="acme")  # two intents: no job id, no clash
+    if made == "new":
+        assert rules == ["ledger_job_rule"]
+        entries = db.execute("SELECT count(*) FROM ledger INDEXED BY ledger_job_rule "
+                             "WHERE job_id IS NOT NULL").fetchone()[0]
+        assert entries == 0
 
 
 def test_rows_are_found_by_state_without_an_index(tmp_path: Path) -> None:

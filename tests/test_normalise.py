@@ -20,6 +20,7 @@ from vidbridge import (
     normalise,
 )
 from vidbridge.models import ASPECT_RATIOS, ImageLimits, Lifecycle, aspect_ratio_of, parse_size
+from vidbridge.normalisation import PlanCache
 
 from .test_models import png
 
@@ -277,3 +278,39 @@ def test_strict_either_changes_nothing_or_raises(request: VideoRequest,
     except CapabilityError:
         return
     assert plan.adjustments == ()
+
+
+def _outcome(call: Any) -> Any:
+    try:
+        return call().model_dump()
+    except CapabilityError as refused:
+        return ("refused", str(refused), refused.field)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(request=requests(), caps=capability_tables(),
+       policy=st.sampled_from(["nearest", "strict"]),
+       prompts=st.lists(st.text(min_size=1, max_size=30).filter(str.strip), min_size=1,
+                        max_size=3))
+def test_law_d_the_plan_cache_answers_as_normalise_does(
+        request: VideoRequest, caps: ModelCapabilities, policy: str,
+        prompts: list[str]) -> None:
+    """Requests of one shape with other prompts (and keys) get from the cache exactly the
+    plan, or the refusal, that normalise itself gives."""
+    cache = PlanCache()
+    limited = caps.model_copy(update={"max_prompt_length": 12})
+    for table in (caps, limited):
+        for index, prompt in enumerate([request.prompt, *prompts]):
+            asked = request.model_copy(update={"prompt": prompt.strip()})
+            kwargs: dict[str, Any] = {"provider": "p", "model": "m", "today": date(2026, 12, 2),
+                                      "request_key": f"req-{index}"}
+            expected = _outcome(lambda: normalise(asked, table, policy, **kwargs))  # type: ignore[arg-type]
+            assert _outcome(lambda: cache.normalise(asked, table, policy, **kwargs)) == expected  # type: ignore[arg-type]
+
+
+def test_cached_plans_do_not_share_their_extra_dict() -> None:
+    cache = PlanCache()
+    first, second = (cache.normalise(VideoRequest(prompt=text, duration=6), VEO_LIKE)
+                     for text in ("a kite", "rain on glass"))
+    assert (first.prompt, second.prompt) == ("a kite", "rain on glass")
+    assert first.extra is not second.extra and second.duration == first.duration == 6

@@ -31,7 +31,7 @@ from .models import (
     VideoResult,
     as_request,
 )
-from .normalisation import normalise
+from .normalisation import PlanCache
 from .plugins import (
     emit_adjustment,
     emit_job_accepted,
@@ -100,6 +100,7 @@ class ClientCore:
         # (provider, model) -> capability row: the config and the adapters' tables are fixed
         # for the client's life, and looking a row up through the config costs each call.
         self._caps: dict[tuple[str, str], ModelCapabilities] = {}
+        self._plans = PlanCache()  # normalisation results by request shape (see PlanCache)
         self.max_concurrent = max_concurrent
         # Poll waits end early on a wake (a provider's push via the gateway's callback route).
         self.wakeups = Wakeups()
@@ -208,10 +209,10 @@ class ClientCore:
         usd_per_unit = self.config.usd_per_unit(provider) if self.config else None
         base = self.config.base_model(provider, model_id) if self.config else model_id
         try:
-            plan = normalise(request, caps, policy or self.policy, provider=provider,
-                             model=model_id, usd_per_unit=usd_per_unit, today=self.today(),
-                             base_model=base if base != model_id else "",
-                             request_key=request_key)
+            plan = self._plans.normalise(
+                request, caps, policy or self.policy, provider=provider, model=model_id,
+                usd_per_unit=usd_per_unit, today=self.today(),
+                base_model=base if base != model_id else "", request_key=request_key)
         except CapabilityError as refused:
             if refused.field != "extend":
                 raise

@@ -87,14 +87,17 @@ CREATE TABLE IF NOT EXISTS ledger (
     pid INTEGER,
     host TEXT,
     created REAL NOT NULL,
-    updated REAL NOT NULL,
-    -- job_id first: this one index also serves lookups by job id alone (no second index
-    -- to keep up on every write). Ledgers made before keep their (provider, job_id) pair
-    -- and ledger_by_job index; both spell the same rule.
-    UNIQUE (job_id, provider)
+    updated REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ledger_by_request ON ledger (request_key);
 """
+# One row per provider job id, across processes. Partial: an intent (no job id yet) writes no
+# entry, and its acceptance one insert, not a move. job_id first, so the same index serves
+# lookups by job id alone. Ledger files made before hold the rule as a table constraint
+# (UNIQUE (job_id, provider), or (provider, job_id) with a ledger_by_job index): it is kept
+# there, not doubled (``_has_job_rule``).
+JOB_RULE = ("CREATE UNIQUE INDEX IF NOT EXISTS ledger_job_rule ON ledger (job_id, provider) "
+            "WHERE job_id IS NOT NULL")
 # No index on ``state``: every transition would rewrite its entry (about half the WAL pages a
 # job writes); rows are read by state only for people (``jobs list``, ``doctor``, the
 # dashboard's reconcile page), and one scan of the table serves them. Ledgers made before keep
@@ -220,7 +223,20 @@ class Ledger:
             # WAL + NORMAL: a commit survives an application crash (what resume needs) without
             # an fsync per write; only a power cut can lose the newest rows.
             self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        # One script (PostgreSQL runs it under its schema lock); a new file has no rule yet.
+        self._db.executescript(SCHEMA if self._has_job_rule() else f"{SCHEMA}{JOB_RULE};")
+
+    def _has_job_rule(self) -> bool:
+        """Whether a unique index on (job_id, provider), in either order, already holds the
+        one-owner rule (PostgreSQL answers no PRAGMA: its ``IF NOT EXISTS`` decides)."""
+        for index in self._db.execute("PRAGMA index_list(ledger)").fetchall():
+            name, unique = index[1], index[2]
+            if unique and name != "ledger_job_rule":
+                columns = {row[2] for row in self._db.execute(
+                    f'PRAGMA index_info("{name}")').fetchall()}
+                if columns == {"job_id", "provider"}:
+                    return True
+        return False
 
     def _write(self, sql: str, *args: Any) -> int:
         with self._lock:
@@ -283,7 +299,7 @@ class Ledger:
         """The provider's job id, before any poll. ``source`` says how we know it is ours:
         the submit's ``answer``, a ``lookup``, or a ``person`` (reconcile).
 
-        The UNIQUE (provider, job_id) constraint decides across processes: a job already
+        The unique (job_id, provider) rule decides across processes: a job already
         owned raises ``JobOwnedError`` - except that a submit's own answer outranks a lookup's
         evidence, so the row that merely adopted it by lookup goes back to ``uncertain``.
         """

@@ -314,6 +314,57 @@ class _Normaliser:
         return None
 
 
+class PlanCache:
+    """Plans by request *shape*: ``normalise`` is a pure function of the request, and when
+    the request carries no inputs (no image, video or extras) the prompt's text is the only
+    part of it that differs between calls that are otherwise alike (a service sending one
+    duration and size with many prompts). A hit copies the cached plan with this request's
+    prompt and key; adjustments and warnings are the same by construction. A prompt over the
+    model's limit is normalised afresh, so it is refused exactly as without the cache.
+    Bounded: cleared when full (one client's shapes are few)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        # The capability row is held with its plan: keyed by id(), so it must stay alive.
+        self._plans: dict[tuple[Any, ...], tuple[ModelCapabilities, Plan]] = {}
+
+    def normalise(self, request: VideoRequest, capabilities: ModelCapabilities,
+                  policy: Policy = "nearest", *, provider: str = "", model: str = "",
+                  today: date | None = None, usd_per_unit: float | None = None,
+                  base_model: str = "", request_key: str = "") -> Plan:
+        """``normalise`` with the same arguments, from the cache when it can be."""
+        shape = _shape(request)
+        limit = capabilities.max_prompt_length
+        if shape is None or (limit is not None and len(request.prompt) > limit):
+            return normalise(request, capabilities, policy, provider=provider, model=model,
+                             today=today, usd_per_unit=usd_per_unit, base_model=base_model,
+                             request_key=request_key)
+        key = (provider, model, id(capabilities), policy, today, usd_per_unit, base_model,
+               shape)
+        found = self._plans.get(key)
+        if found is None or found[0] is not capabilities:
+            plan = normalise(request, capabilities, policy, provider=provider, model=model,
+                             today=today, usd_per_unit=usd_per_unit, base_model=base_model,
+                             request_key=request_key)
+            if len(self._plans) >= self.size:
+                self._plans.clear()
+            self._plans[key] = (capabilities, plan)
+            return plan
+        # Each plan its own (empty) extra: a dict is the one mutable part of a plan.
+        return found[1].model_copy(update={"prompt": request.prompt, "request_key": request_key,
+                                         "extra": {}})
+
+
+def _shape(request: VideoRequest) -> tuple[Any, ...] | None:
+    """The fields a plan depends on besides the prompt, or None when the request has inputs
+    (images, a video, extras) that the cache does not key by."""
+    if (request.image is not None or request.last_frame is not None or request.reference_images
+            or request.extend is not None or request.source_video is not None or request.extra):
+        return None
+    return (request.negative_prompt, request.duration, request.resolution, request.aspect_ratio,
+            request.size, request.audio, request.seed)
+
+
 def _ratio_parts(ratio: str) -> tuple[int, int]:
     width, height = ratio.split(":")
     return int(width), int(height)
@@ -333,4 +384,4 @@ def _seconds(values: Sequence[int]) -> str:
     return ", ".join(f"{value}" for value in values) + " s"
 
 
-__all__ = ["normalise", "aspect_ratio_of"]
+__all__ = ["PlanCache", "normalise", "aspect_ratio_of"]
