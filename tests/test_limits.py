@@ -3,12 +3,17 @@ and an HTTP pool sized to every provider's slots."""
 
 from __future__ import annotations
 
+import sys
+import threading
+import time
+from collections.abc import Callable
+
 import anyio
 import httpx
 
-from vidbridge import AsyncVideoClient, Credentials, PollPolicy
+from vidbridge import AsyncVideoClient, Credentials, PollPolicy, VideoClient
 from vidbridge.config import parse_config
-from vidbridge.limits import DEFAULT_MAX_CONCURRENT
+from vidbridge.limits import DEFAULT_MAX_CONCURRENT, Tokens
 
 from .fakes import FakeAcme
 from .helpers import acme_pm
@@ -48,6 +53,67 @@ def test_requests_in_flight_never_exceed_max_concurrent() -> None:
 
     anyio.run(main)
     assert gauge.peak == 3 and gauge.server.submits == {"acme": 20}
+
+
+def until(condition: Callable[[], bool], limit_s: float = 10.0) -> bool:
+    """Poll ``condition`` (yielding the GIL between tries) for at most ``limit_s``."""
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0)  # no wait: lets the other threads run
+    return True
+
+
+def waiting_for_a_slot(thread: threading.Thread) -> bool:
+    frame = sys._current_frames().get(thread.ident or 0)
+    while frame is not None:
+        if frame.f_code is Tokens.__enter__.__code__:
+            return True
+        frame = frame.f_back
+    return False
+
+
+class Holding(httpx.BaseTransport):
+    """Answers from the fake Acme server, each request held until the test lets it go."""
+
+    def __init__(self) -> None:
+        self.server, self.now, self.peak = FakeAcme(), 0, 0
+        self.lock, self.go = threading.Lock(), threading.Event()
+        self.held = threading.Semaphore(0)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        self.held.release()
+        try:
+            assert self.go.wait(10)
+            response = self.server(request)
+            response.read()
+            return response
+        finally:
+            with self.lock:
+                self.now -= 1
+
+
+def test_sync_threads_share_the_providers_slots() -> None:
+    transport = Holding()
+    client = VideoClient(credentials={"acme": Credentials(api_key="k")}, pm=acme_pm(),
+                         poll=FAST, sleep=lambda s: None,
+                         http=httpx.Client(transport=transport), max_concurrent=2)
+    threads = [threading.Thread(target=client.generate, args=({"prompt": "x"},),
+                                kwargs={"model": "acme:motion-2"}) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    assert transport.held.acquire(timeout=10) and transport.held.acquire(timeout=10)
+    # The other three are seen waiting for a slot (their stacks), not in the transport.
+    assert until(lambda: sum(waiting_for_a_slot(thread) for thread in threads) == 3)
+    assert transport.peak == 2
+    transport.go.set()
+    for thread in threads:
+        thread.join(10)
+    assert transport.peak == 2 and transport.server.submits == {"acme": 5}
 
 
 def test_pool_is_sized_to_every_providers_slots() -> None:

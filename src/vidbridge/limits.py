@@ -10,6 +10,7 @@ made 1,000 concurrent jobs CPU-bound (issue 10: 215 of 226 s in
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -61,6 +62,25 @@ class Limiter:
 
                         found = anyio.Semaphore(limit)
                     else:
-                        found = threading.BoundedSemaphore(limit)
+                        found = Tokens(limit)
                     self._slots[provider] = found
         return found
+
+
+class Tokens:
+    """The sync drivers' slots: ``limit`` tokens in a C-implemented queue. Taking one blocks
+    (without the GIL) while all are out; a ``threading.Semaphore`` would run a few dozen lines
+    of Python per request for the same thing."""
+
+    __slots__ = ("_tokens",)
+
+    def __init__(self, limit: int) -> None:
+        self._tokens: queue.SimpleQueue[None] = queue.SimpleQueue()
+        for _ in range(limit):
+            self._tokens.put(None)
+
+    def __enter__(self) -> None:
+        self._tokens.get()
+
+    def __exit__(self, *exc: object) -> None:
+        self._tokens.put(None)
