@@ -12,9 +12,9 @@ interleaved rounds within one run:
 - single: ``VideoClient.generate(model="runway:gen4.5")``.
 
 Prints the median CPU ms per job of each and the ratios to the baseline (target <= 1.10).
-Rounds are short and each starts with the next contender in turn, so a slow spell of a shared
-machine (other processes, a noisy neighbour) lands on all three alike instead of on whichever
-always ran after another.
+Rounds are short and each turn runs the three in a new random order, so a slow spell of a
+shared machine (other processes, a noisy neighbour) lands on all three alike, and none always
+runs after the same other one (whose code and data it would find in the CPU caches, or not).
 Run: .venv/bin/python benchmarks/engine_overhead.py [jobs_per_round] [rounds]
 """
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import sqlite3
 import statistics
 import sys
@@ -147,9 +148,9 @@ def main(jobs: int = 20, rounds: int = 60) -> None:
         for run in contenders.values():  # warm up: imports, connections, plugin loading
             for _ in range(10):
                 run()
-        names = list(contenders)
-        for turn in range(rounds):
-            for name in names[turn % 3:] + names[:turn % 3]:
+        order = random.Random(0)  # the same orders in every run
+        for _ in range(rounds):
+            for name in order.sample(list(contenders), len(contenders)):
                 run = contenders[name]
                 started = time.process_time()
                 for _ in range(jobs):
