@@ -163,7 +163,7 @@ def main(jobs: int = 20, rounds: int = 60) -> None:
     for name, values in samples.items():
         ms = statistics.median(values)
         # Paired too: each round against the baseline's round of the same turn.
-        paired = statistics.median(v / b for v, b in zip(values, samples["baseline"]))
+        paired = statistics.median(v / b for v, b in zip(values, samples["baseline"], strict=True))
         print(f"  {name:<9} {ms:6.3f} ms  (min {min(values):.3f}, max {max(values):.3f})  "
               f"ratio {ms / base_ms:.2f}  (per-turn ratio {paired:.2f})")
         if name != "baseline":

@@ -280,9 +280,9 @@ def test_strict_either_changes_nothing_or_raises(request: VideoRequest,
     assert plan.adjustments == ()
 
 
-def _outcome(call: Any) -> Any:
+def _outcome(call: Any, *args: Any, **kwargs: Any) -> Any:
     try:
-        return call().model_dump()
+        return call(*args, **kwargs).model_dump()
     except CapabilityError as refused:
         return ("refused", str(refused), refused.field)
 
@@ -303,9 +303,9 @@ def test_law_d_the_plan_cache_answers_as_normalise_does(
         for index, prompt in enumerate([request.prompt, *prompts]):
             asked = request.model_copy(update={"prompt": prompt.strip()})
             kwargs: dict[str, Any] = {"provider": "p", "model": "m", "today": date(2026, 12, 2),
-                                      "request_key": f"req-{index}"}
-            expected = _outcome(lambda: normalise(asked, table, policy, **kwargs))  # type: ignore[arg-type]
-            assert _outcome(lambda: cache.normalise(asked, table, policy, **kwargs)) == expected  # type: ignore[arg-type]
+                                      "request_key": f"req-{index}", "policy": policy}
+            expected = _outcome(normalise, asked, table, **kwargs)
+            assert _outcome(cache.normalise, asked, table, **kwargs) == expected
 
 
 def test_cached_plans_do_not_share_their_extra_dict() -> None:
