@@ -106,6 +106,21 @@ def test_a_reconciled_video_completes_on_its_next_read(sim: str, sim_app: Any, t
     assert sim_app.state.simulator.jobs_created()["runway"] == made + 1
 
 
+def test_a_reconciled_video_is_reopened_when_it_is_listed(
+        sim: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``GET /v1/videos`` reads each video as ``retrieve`` does: a listed video whose submit
+    was settled since is no longer shown failed, and its adopted job is finished."""
+    counter, lose = Counter(), LoseFirstRunwayAnswer()
+    with gateway(sim, tmp_path, counter, lose) as client:
+        video_id, key = uncertain_video(client, tmp_path)
+        assert [v.status for v in client.videos.list() if v.id == video_id] == ["failed"]
+        reconcile(sim, tmp_path, key, lose.lost[0], monkeypatch)
+        [listed] = [v for v in client.videos.list() if v.id == video_id]
+        assert listed.status in ("queued", "in_progress", "completed") and listed.error is None
+        completes(client, video_id)
+    assert counter.count("POST", RUNWAY_SUBMIT) == 1  # the adopted job, never a second one
+
+
 def test_a_video_reconciled_while_the_gateway_was_down_completes_at_start(
         sim: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     counter, lose = Counter(), LoseFirstRunwayAnswer()

@@ -358,6 +358,19 @@ class VideoService:
         return VideoList(data=data, first_id=data[0].id if data else None,
                          last_id=data[-1].id if data else None, has_more=more)
 
+    def reclaim_listed(self, owner: str, page: VideoList) -> tuple[VideoList, builtins.list[Work]]:
+        """A listed page read as ``retrieve`` reads each video: a failed one whose submit was
+        reconciled since is reopened (``reclaim``) and shown as it now stands; the works
+        returned finish those jobs (the caller starts them)."""
+        works = [work for video in page.data if video.status == "failed"
+                 and (work := self.reclaim(video.id)) is not None]
+        if not works:
+            return page, works
+        reopened = {work.video_id for work in works}
+        data = [self.retrieve(owner, video.id) if video.id in reopened else video
+                for video in page.data]
+        return page.model_copy(update={"data": data}), works
+
     def delete(self, owner: str, video_id: str) -> VideoDeleteResponse:
         record = self._owned(owner, video_id)
         if record.status in UNFINISHED:

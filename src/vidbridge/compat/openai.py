@@ -311,8 +311,11 @@ class Videos:
     def list(self, *, after: Any = None, limit: Any = None, order: Any = None,
              **_request_options: Any) -> SyncCursorPage[Video]:
         def fetch(cursor: str | None) -> VideoList:
-            return self._service.list(self._owner, after=cursor, limit=_given(limit),
-                                      order=_given(order))
+            page, works = self._service.reclaim_listed(self._owner, self._service.list(
+                self._owner, after=cursor, limit=_given(limit), order=_given(order)))
+            for work in works:  # reconciled since they failed: finish those jobs
+                self._start(work)
+            return page
 
         return SyncCursorPage(fetch(_given(after)), fetch)
 
@@ -465,8 +468,11 @@ class AsyncVideos:
     def list(self, *, after: Any = None, limit: Any = None, order: Any = None,
              **_request_options: Any) -> AsyncPaginator[Video]:
         async def fetch(cursor: str | None) -> VideoList:
-            return self._service.list(self._owner, after=cursor, limit=_given(limit),
-                                      order=_given(order))
+            page, works = self._service.reclaim_listed(self._owner, self._service.list(
+                self._owner, after=cursor, limit=_given(limit), order=_given(order)))
+            for work in works:  # reconciled since they failed: finish those jobs
+                self.start(work)
+            return page
 
         async def first() -> AsyncCursorPage[Video]:
             return AsyncCursorPage(await fetch(_given(after)), fetch)
