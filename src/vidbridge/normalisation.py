@@ -333,19 +333,20 @@ class PlanCache:
                   today: date | None = None, usd_per_unit: float | None = None,
                   base_model: str = "", request_key: str = "") -> Plan:
         """``normalise`` with the same arguments, from the cache when it can be."""
-        shape = _shape(request)
-        limit = capabilities.max_prompt_length
-        if shape is None or (limit is not None and len(request.prompt) > limit):
+        def fresh() -> Plan:
             return normalise(request, capabilities, policy, provider=provider, model=model,
                              today=today, usd_per_unit=usd_per_unit, base_model=base_model,
                              request_key=request_key)
+
+        shape = _shape(request)
+        limit = capabilities.max_prompt_length
+        if shape is None or (limit is not None and len(request.prompt) > limit):
+            return fresh()
         key = (provider, model, id(capabilities), policy, today, usd_per_unit, base_model,
                shape)
         found = self._plans.get(key)
         if found is None or found[0] is not capabilities:
-            plan = normalise(request, capabilities, policy, provider=provider, model=model,
-                             today=today, usd_per_unit=usd_per_unit, base_model=base_model,
-                             request_key=request_key)
+            plan = fresh()
             if len(self._plans) >= self.size:
                 self._plans.clear()
             self._plans[key] = (capabilities, plan)
