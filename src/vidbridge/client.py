@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Self
 import httpx
 from pydantic import SecretStr
 
+from ._http import ApiClient, AsyncApiClient
 from .engine import Engine, PollPolicy, Steps, adrive, drive
 from .errors import CapabilityError, ConfigError
 from .limits import Limiter, pool_limits
@@ -364,8 +365,8 @@ class VideoClient:
                  sleep: Callable[[float], None] = time.sleep, **core: Any) -> None:
         self.core = ClientCore(credentials=credentials, config=config, **core)
         timeout = config.http_timeout() if config else httpx.Timeout(60.0, connect=10.0)
-        self.http = http or httpx.Client(transport=transport, timeout=timeout,
-                                         limits=pool_limits(self.core.pool_size()))
+        self.http = http or ApiClient(transport=transport, timeout=timeout,
+                                      limits=pool_limits(self.core.pool_size()))
         self.sleep = sleep
         self.limiter = Limiter(self.core.limit_for, asynchronous=False)
 
@@ -425,8 +426,8 @@ class AsyncVideoClient:
                  sleep: Callable[[float], Any] | None = None, **core: Any) -> None:
         self.core = ClientCore(credentials=credentials, config=config, **core)
         timeout = config.http_timeout() if config else httpx.Timeout(60.0, connect=10.0)
-        self.http = http or httpx.AsyncClient(transport=transport, timeout=timeout,
-                                              limits=pool_limits(self.core.pool_size()))
+        self.http = http or AsyncApiClient(transport=transport, timeout=timeout,
+                                           limits=pool_limits(self.core.pool_size()))
         self.sleep = sleep
         self.limiter = Limiter(self.core.limit_for, asynchronous=True)
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .. import _sql
+from .._http import ApiClient
 from ..errors import ConfigError, VidbridgeError
 from ..ledger import OWNED_STATES
 from . import workflows
@@ -87,7 +88,7 @@ class DurableJobs:
         self.executor_id = executor_id or (f"worker-{secrets.token_hex(6)}" if shared
                                            else "vidbridge-local")
         self.shared = shared
-        self.http = http or httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0))
+        self.http = http or ApiClient(timeout=httpx.Timeout(30.0, connect=10.0))
         self._owns_http = http is None
         self.sleep = sleep
         self.hooks = hooks or {}
