@@ -9,6 +9,8 @@ interleaved rounds within one run:
   committed on its own; status codes checked; the body streamed to a temporary file (its
   size and SHA-256 recorded, as the ledger's ``downloaded`` state does) and renamed.
 - router: ``VideoClient.generate(route=...)`` (the ledger's state machine, events, screening).
+  Its httpx client skips the cookie jar for a response that sets no cookie (``_http.py``); the
+  baseline's plain ``httpx.Client`` does not, as any integration written against httpx.
 - single: ``VideoClient.generate(model="runway:gen4.5")``.
 
 Prints the median CPU ms per job of each and the ratios to the baseline (target <= 1.10).
@@ -138,7 +140,7 @@ def vidbridge_jobs(base: str, folder: Path) -> tuple[Callable[[], None], Callabl
     return routed, single
 
 
-def main(jobs: int = 20, rounds: int = 60) -> None:
+def main(jobs: int = 20, rounds: int = 120) -> None:
     with child_server(STUB, ready_path="/v1/tasks/ready") as base, \
             tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
