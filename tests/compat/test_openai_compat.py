@@ -90,6 +90,8 @@ def test_list_paginates_like_the_api(client: OpenAI) -> None:
     assert [v.id for v in client.videos.list(order="asc", limit=1)] == made
     after = client.videos.list(after=made[1], order="asc")
     assert [v.id for v in after.data] == [made[2]] and not after.has_next_page()
+    with pytest.raises(RuntimeError, match="No next page expected"):
+        after.get_next_page()
     with pytest.raises(compat.BadRequestError) as caught:
         client.videos.list(order="sideways")
     assert caught.value.param == "order"
@@ -219,6 +221,10 @@ def test_async_client_end_to_end(sim: str, tmp_path: Path) -> None:
             page = await client.videos.list(limit=1)
             assert [v.id for v in page.data] == [other.id] and page.has_more
             assert [v.id async for v in client.videos.list(limit=1)] == [other.id, video.id]
+            last = await page.get_next_page()
+            assert [v.id for v in last.data] == [video.id] and not last.has_next_page()
+            with pytest.raises(RuntimeError, match="No next page expected"):
+                await last.get_next_page()
             with pytest.raises(compat.NotFoundError):
                 await client.videos.retrieve("video_missing")
 

@@ -65,10 +65,10 @@ class BinaryContent:
         """Nothing is held open between calls."""
 
 
-class SyncCursorPage(Generic[T]):
-    """A page of videos; iterating it walks every later page too (like the SDK's)."""
+class _CursorPage(Generic[T]):
+    """What both page kinds hold: one ``VideoList`` and how to fetch the page after it."""
 
-    def __init__(self, page: VideoList, fetch: Callable[[str], VideoList]) -> None:
+    def __init__(self, page: VideoList, fetch: Callable[[str], Any]) -> None:
         self._page, self._fetch = page, fetch
         self.data: list[Any] = list(page.data)
         self.has_more, self.first_id, self.last_id = page.has_more, page.first_id, page.last_id
@@ -77,11 +77,21 @@ class SyncCursorPage(Generic[T]):
     def has_next_page(self) -> bool:
         return self.has_more and bool(self.last_id)
 
-    def get_next_page(self) -> SyncCursorPage[T]:
+    def _next_after(self) -> str:
         if not self.has_next_page():
             raise RuntimeError("No next page expected; check `.has_next_page()` first.")
         assert self.last_id is not None
-        return SyncCursorPage(self._fetch(self.last_id), self._fetch)
+        return self.last_id
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._page.to_wire()
+
+
+class SyncCursorPage(_CursorPage[T]):
+    """A page of videos; iterating it walks every later page too (like the SDK's)."""
+
+    def get_next_page(self) -> SyncCursorPage[T]:
+        return SyncCursorPage(self._fetch(self._next_after()), self._fetch)
 
     def iter_pages(self) -> Iterator[SyncCursorPage[T]]:
         page: SyncCursorPage[T] = self
@@ -95,25 +105,12 @@ class SyncCursorPage(Generic[T]):
         for page in self.iter_pages():
             yield from page.data
 
-    def to_dict(self) -> dict[str, Any]:
-        return self._page.to_wire()
 
-
-class AsyncCursorPage(Generic[T]):
-    def __init__(self, page: VideoList, fetch: Callable[[str], Any]) -> None:
-        self._page, self._fetch = page, fetch
-        self.data: list[Any] = list(page.data)
-        self.has_more, self.first_id, self.last_id = page.has_more, page.first_id, page.last_id
-        self.object = "list"
-
-    def has_next_page(self) -> bool:
-        return self.has_more and bool(self.last_id)
+class AsyncCursorPage(_CursorPage[T]):
+    """An async page of videos; ``async for`` walks every later page too."""
 
     async def get_next_page(self) -> AsyncCursorPage[T]:
-        if not self.has_next_page():
-            raise RuntimeError("No next page expected; check `.has_next_page()` first.")
-        assert self.last_id is not None
-        return AsyncCursorPage(await self._fetch(self.last_id), self._fetch)
+        return AsyncCursorPage(await self._fetch(self._next_after()), self._fetch)
 
     async def iter_pages(self) -> AsyncIterator[AsyncCursorPage[T]]:
         page: AsyncCursorPage[T] = self
@@ -122,9 +119,6 @@ class AsyncCursorPage(Generic[T]):
             if not page.has_next_page():
                 return
             page = await page.get_next_page()
-
-    def to_dict(self) -> dict[str, Any]:
-        return self._page.to_wire()
 
     async def __aiter__(self) -> AsyncIterator[Any]:
         async for page in self.iter_pages():
