@@ -37,7 +37,7 @@ class _ResponseCookiesJar:
         return self._response_cookies
 
     @cookies.setter
-    def cookies(self, cookies: httpx._types.CookieTypes | None) -> None:
+    def cookies(self, cookies: Any) -> None:  # what httpx.Cookies accepts
         self._response_cookies = ResponseCookies(cookies)
 
 
@@ -45,7 +45,8 @@ class ApiClient(_ResponseCookiesJar, httpx.Client):
     """``httpx.Client`` with ``ResponseCookies``."""
 
     def __init__(self, *, cookies: Any = None, **kwargs: Any) -> None:
-        self.cookies = cookies  # before httpx's __init__, which reads nothing of it
+        # Our property, not httpx's own jar attribute, is what httpx reads and fills.
+        self.cookies = cookies
         super().__init__(**kwargs)
 
 
