@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
@@ -20,6 +19,7 @@ import httpx
 from pydantic import SecretStr
 
 from ._http import ApiClient, AsyncApiClient
+from ._ids import new_request_key
 from .engine import Engine, PollPolicy, Steps, adrive, drive
 from .errors import CapabilityError, ConfigError
 from .limits import Limiter, pool_limits
@@ -259,7 +259,7 @@ class ClientCore:
         """``request_id`` keys the ledger rows of this request (the gateway's video id)."""
         request = as_request(request)
         # A new id cannot have ledger rows yet: the per-candidate read is skipped.
-        fresh, request_id = request_id is None, request_id or uuid.uuid4().hex[:12]
+        fresh, request_id = request_id is None, request_id or new_request_key()
         target = Path(output) if output is not None else None
         name = route or model
         if name is None:
@@ -285,7 +285,7 @@ class ClientCore:
         for adjustment in plan.adjustments:
             emit_adjustment(self.pm, plan.provider, plan.model, adjustment)
         outcome = yield from self.lifecycle.attempt(
-            adapter, plan, creds, request_key=request_id or uuid.uuid4().hex[:12],
+            adapter, plan, creds, request_key=request_id or new_request_key(),
             target=target, deadline=self.clock() + self.deadline_s,
             fresh=fresh or request_id is None)
         if outcome.done is None:
@@ -315,7 +315,7 @@ class ClientCore:
     def submit_steps(self, request: VideoRequest | Mapping[str, Any], model: str,
                      policy: Policy | None = None) -> Steps[Job]:
         """Submit only (for hosts with execution limits): pick the job up later by id."""
-        request_id = uuid.uuid4().hex[:12]
+        request_id = new_request_key()
         plan = self.plan(as_request(request), model, policy, request_id)
         adapter = self.adapter(plan.provider)
         creds = self.creds_for(plan.provider)

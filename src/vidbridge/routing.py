@@ -11,12 +11,12 @@ leads to a second submit, and a submit without an answer is looked up, not repea
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ._ids import new_request_key
 from .engine import Steps
 from .errors import (
     AllCandidatesFailedError,
@@ -164,7 +164,7 @@ class Router:
         carried forward instead of submitting again; ``fresh`` says the id is new."""
         route_name, route = self.config.route(name)
         fresh = fresh or request_id is None
-        request_id = request_id or uuid.uuid4().hex[:12]
+        request_id = request_id or new_request_key()
         deadline = self.core.clock() + route.deadline_s
         attempts: list[Attempt] = []
         last_error: BaseException | None = None
