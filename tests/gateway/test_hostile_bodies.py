@@ -26,11 +26,22 @@ CASES = [
     ("GET", "/videos?limit=" + "9" * 5000, b"", "invalid_type", "limit"),
     ("GET", "/videos?limit=%C2%B2", b"", "invalid_type", "limit"),
     ("POST", "/videos/video_x/remix", b"[" * 50_000, "invalid_json", None),
+    # A lone UTF-16 surrogate is valid JSON but no character: it cannot be stored or echoed.
+    ("POST", "/videos", b'{"prompt": "\\ud800"}', "invalid_value", "prompt"),
+    ("POST", "/videos", b'{"prompt": "p", "seconds": "\\udfff"}', "invalid_value", "seconds"),
+    ("POST", "/videos", b'{"prompt": "p", "model": "sora-2\\ud800"}', "invalid_value", "model"),
+    ("POST", "/videos", b'{"prompt": ["\\ud800"]}', "invalid_value", "prompt"),
+    ("POST", "/videos", b'{"prompt": "p", "input_reference": {"image_url": "https://x/\\ud800"}}',
+     "invalid_value", "image_url"),
+    ("POST", "/videos/video_x/remix", b'{"prompt": "\\ud800"}', "invalid_value", "prompt"),
+    ("POST", "/videos", b'{"prompt": "p", "model": ["sora-2"]}', "invalid_type", "model"),
+    ("POST", "/videos", b'{"prompt": "p", "model": {"id": "sora-2"}}', "invalid_type", "model"),
+    ("POST", "/videos", b'{"prompt": "p", "model": 2}', "invalid_type", "model"),
 ]
 
 
 @pytest.mark.parametrize(("method", "path", "body", "code", "param"), CASES,
-                         ids=[f"{m} {p[:20]} {b[:12]!r}" for m, p, b, _, _ in CASES])
+                         ids=[f"{m} {p[:20]} {b[:40]!r}" for m, p, b, _, _ in CASES])
 def test_hostile_bodies_are_400_naming_the_field(gw: Running, method: str, path: str,
                                                  body: bytes, code: str,
                                                  param: str | None) -> None:
@@ -42,6 +53,10 @@ def test_hostile_bodies_are_400_naming_the_field(gw: Running, method: str, path:
     assert error["param"] == param
     # ... and the server still serves everyone else.
     assert httpx.get(gw.v1 + "/videos", headers=HEADERS, timeout=30).status_code == 200
+
+
+def test_a_surrogate_pair_is_one_character_and_stays_accepted() -> None:
+    assert parse_json_object(b'{"prompt": "\\ud83d\\ude00"}') == {"prompt": "\U0001f600"}
 
 
 def test_depth_is_counted_outside_strings() -> None:

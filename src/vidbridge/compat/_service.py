@@ -97,6 +97,10 @@ class VideoService(VideoFinishing, RequestInputs):
             if target is None:
                 raise e.model_not_found(DEFAULT_MODEL)
             return DEFAULT_MODEL, target
+        if not isinstance(model, str):  # a list or an object is unhashable: never a 500
+            raise e.BadRequestError(f"Invalid type for 'model': expected a string, but got "
+                                    f"{type(model).__name__} instead.", param="model",
+                                    code="invalid_type")
         if self.core.is_route(model):
             return model, model
         provider, sep, model_id = model.partition(":")

@@ -3,8 +3,9 @@
 ``json.loads`` recurses once per nesting level (100,000 ``[`` is a ``RecursionError``) and
 ``int()`` refuses numbers past 4,300 digits with a ``ValueError`` deep inside a handler. The
 gateway's bodies are a handful of flat fields, so it refuses, before parsing, nesting deeper
-than ``MAX_DEPTH``, and, while parsing, any number longer than ``MAX_NUMBER_CHARS``,
-naming the field that held it.
+than ``MAX_DEPTH``, and, while parsing, any number longer than ``MAX_NUMBER_CHARS`` and any
+string holding a lone UTF-16 surrogate (``"\\ud800"`` is valid JSON but no character: SQLite,
+pydantic and the response encoder all refuse it), naming the field that held it.
 """
 
 from __future__ import annotations
@@ -40,13 +41,39 @@ def _refuse_constant(name: str) -> Any:
                             "JSON.", code="invalid_json")
 
 
+def _unencodable(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (it has no UTF-8 form)."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _items(value: Any) -> list[Any]:
+    """``value``, or every item of it and of the arrays nested in it (objects check their own
+    fields when they are parsed)."""
+    if not isinstance(value, list):
+        return [value]
+    return [item for inner in value for item in _items(inner)]
+
+
 def _checked(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for key, value in pairs:
-        values = value if isinstance(value, list) else [value]
+        values = _items(value)
         if any(isinstance(item, _Oversized) for item in values):
             raise e.BadRequestError(
                 f"Invalid value for '{key}': a number longer than {MAX_NUMBER_CHARS} "
                 "characters, or too large to represent.", param=key, code="invalid_value")
+        if _unencodable(key):
+            raise e.BadRequestError("Invalid field name: it holds a lone UTF-16 surrogate, "
+                                    "which is not a character.", code="invalid_value")
+        if any(isinstance(item, str) and _unencodable(item) for item in values):
+            raise e.BadRequestError(f"Invalid value for '{key}': it holds a lone UTF-16 "
+                                    "surrogate, which is not a character.", param=key,
+                                    code="invalid_value")
     return dict(pairs)
 
 
