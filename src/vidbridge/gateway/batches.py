@@ -30,6 +30,7 @@ from starlette.routing import Route
 
 from .. import _sql
 from ..compat import _errors as e
+from .bodies import parse_json_object
 
 log = logging.getLogger("vidbridge.gateway.batches")
 
@@ -151,13 +152,22 @@ class Batches:
                     await asyncio.sleep(SLOT_WAIT_S)  # the key's cap: wait for a free slot
                     continue
                 except e.APIStatusError as exc:
-                    self.db.execute("UPDATE batch_lines SET error=? WHERE batch_id=? AND "
-                                    "line=?", (json.dumps(exc.to_body()["error"]), batch_id,
-                                               line))
+                    self._fail_line(batch_id, line, exc.to_body()["error"])
+                    break
+                except Exception:  # a bug of ours: this line fails, the batch goes on
+                    log.exception("%s: line %d could not be created", batch_id, line)
+                    self._fail_line(batch_id, line, {
+                        "code": "internal_error", "param": None, "type": "server_error",
+                        "message": "The gateway had an error while creating this request's "
+                                   "video."})
                     break
                 self.db.execute("UPDATE batch_lines SET video_id=? WHERE batch_id=? AND line=?",
                                 (video.id, batch_id, line))
                 break
+
+    def _fail_line(self, batch_id: str, line: int, error: dict[str, Any]) -> None:
+        self.db.execute("UPDATE batch_lines SET error=? WHERE batch_id=? AND line=?",
+                        (json.dumps(error), batch_id, line))
 
     def resume(self, view_for: Callable[[str], View]) -> int:
         """Feed the batches a stopped worker left part-fed (their lines not yet created)."""
@@ -238,14 +248,16 @@ def parse_input(content: bytes) -> list[tuple[str, dict[str, Any]]]:
                                 param="input_file_id", code="invalid_file") from None
     lines: list[tuple[str, dict[str, Any]]] = []
     seen: set[str] = set()
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # JSONL lines end at "\n" only: str.splitlines() also cuts at U+2028, U+0085, \x1c...,
+    # which JSON strings may hold as they are.
+    for number, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
             continue
-        try:
-            row = json.loads(raw)
-        except ValueError:
-            row = None
-        problem = _problem(row, seen)
+        try:  # the request bodies' own limits: depth, numbers, lone surrogates
+            row: Any = parse_json_object(raw.encode())
+        except e.BadRequestError as exc:
+            row = None if exc.code == "invalid_json" else exc.message
+        problem = row if isinstance(row, str) else _problem(row, seen)
         if problem:
             raise e.BadRequestError(f"Line {number} of the batch input file: {problem}",
                                     param="input_file_id", code="invalid_request")
@@ -323,13 +335,7 @@ def routes(batches: Batches, endpoint: Callable[[Handler], Any],
         return JSONResponse(info)
 
     async def create(request: Request, view: View) -> Response:
-        try:
-            body = json.loads(await request.body() or b"{}")
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise e.BadRequestError("We could not parse the JSON body of your request.",
-                                    code="invalid_json")
+        body = parse_json_object(await request.body())
         batch_id = batches.create(owner_of(view), body)
         batches.start(batch_id, view)
         return JSONResponse(await batches.view(owner_of(view), batch_id, view))
