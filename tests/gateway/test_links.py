@@ -78,3 +78,16 @@ def test_public_url_is_the_base_of_links(sim: str, tmp_path: Path) -> None:
         video = client.videos.create_and_poll(prompt="public", seconds="4")
         url = client.videos.retrieve(video.id).vidbridge["download_url"]  # type: ignore[attr-defined]
     assert url.startswith(f"https://videos.example.com/v1/vidbridge/links/{video.id}/content?")
+
+
+@pytest.mark.parametrize("expires", ["\u00b2", "\u0661\u0662", "9" * 5000, "1" * 40, ""])
+def test_an_expiry_that_is_no_time_is_a_403_not_a_500(sim: str, tmp_path: Path,
+                                                      expires: str) -> None:
+    signer = LinkSigner(SecretStr(LINK_SECRET))
+    with pytest.raises(e.PermissionDeniedError) as refused:
+        signer.check("video_abc", {"variant": "video", "expires": expires, "signature": "x"})
+    assert refused.value.code == "invalid_link"
+    with gateway(sim, tmp_path, environ={"VIDBRIDGE_LINK_SECRET": LINK_SECRET}) as gw:
+        answer = httpx.get(f"{gw.url}/v1/vidbridge/links/video_abc/content",
+                           params={"variant": "video", "expires": expires, "signature": "x"})
+    assert answer.status_code == 403 and answer.json()["error"]["code"] == "invalid_link"

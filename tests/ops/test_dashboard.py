@@ -107,6 +107,14 @@ def test_pages_have_strict_headers_and_escape_what_callers_wrote(big: TestClient
     assert response.headers["cache-control"] == "no-store"
 
 
+@pytest.mark.parametrize("before", ["\u00b2", "\u0661", "9" * 20, "9" * 5000, "-1", "abc"])
+def test_a_cursor_that_is_no_row_number_is_ignored_not_a_500(big: TestClient,
+                                                             before: str) -> None:
+    response = big.get("/dashboard", params={"before": before}, headers=ADMIN)
+    assert response.status_code == 200
+    assert response.text.count('class="job ') == PAGE_SIZE  # the first page, as without one
+
+
 def test_query_plans_use_the_indexes(big: TestClient) -> None:
     usage = big.app.state.ops.usage  # type: ignore[attr-defined]
     for where in ("", "WHERE status = 'failed'", "WHERE key = 'team-a'",

@@ -29,6 +29,9 @@ log = logging.getLogger("vidbridge.gateway")
 PATH = "/v1/vidbridge/links/{video_id}/content"
 REFUSED = "This download link is invalid or has expired; retrieve the video for a new one."
 _SIGNATURE = re.compile(r"(signature=)[^&\s\"]+")
+# ASCII digits, bounded: "²".isdigit() is true and int() refuses it, and int() of 5,000
+# digits raises too; a link's expiry is a Unix time.
+_EXPIRES = re.compile(r"[0-9]{1,18}")
 
 
 class LinkSigner:
@@ -68,7 +71,7 @@ class LinkSigner:
         """The variant a link grants, or 403 (expired, altered, incomplete)."""
         variant, expires, signature = (query.get(name, "") for name in
                                        ("variant", "expires", "signature"))
-        if not expires.isdigit() or not signature:
+        if not _EXPIRES.fullmatch(expires) or not signature:
             raise PermissionDeniedError(REFUSED, code="invalid_link")
         expected = self._mac(video_id, variant, int(expires))
         if not hmac.compare_digest(expected.encode(), signature.encode()):

@@ -8,6 +8,7 @@ never cached and cannot be framed.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -35,6 +36,9 @@ SECURITY_HEADERS = {
     "cache-control": "no-store",
 }
 Page = Callable[[Request], Awaitable[Response]]
+# A keyset cursor (a usage row's seq): ASCII digits that fit SQLite's INTEGER. "²".isdigit()
+# is true and int() refuses it; 20 digits overflow the binding; both are ignored.
+CURSOR = re.compile(r"[0-9]{1,18}")
 
 
 def _environment() -> jinja2.Environment:
@@ -85,7 +89,7 @@ def dashboard_routes(data: DashboardData, admin: AdminKeys, *,
         before = query.get("before", "")
         page = data.jobs(status=status if status in choices["status"] else "",
                          key=key, provider=provider,
-                         before=int(before) if before.isdigit() else None)
+                         before=int(before) if CURSOR.fullmatch(before) else None)
         return render("jobs.html", request, page=page, choices=choices)
 
     async def job(request: Request) -> Response:
