@@ -6,7 +6,9 @@ the defaults are 10 s and 60 s); each wait below is a bounded socket read, never
 
 from __future__ import annotations
 
+import logging
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,3 +116,43 @@ def test_a_kept_alive_connection_gets_the_head_deadline_again(strict: Running) -
     assert b"HTTP/1.1" not in read_until_closed(conn)
     conn.close()
     assert time.monotonic() - started < LIMIT_S + SLACK_S
+
+
+class _Records(logging.Handler):
+    """The gateway's log records, and an event set once one about ``path`` arrives."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(logging.DEBUG)
+        self.path, self.seen, self.records = path, threading.Event(), []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+        if self.path in record.getMessage():
+            self.seen.set()
+
+
+def test_a_client_gone_mid_body_is_no_error_of_ours(gw: Running) -> None:
+    """A client that closes its connection halfway through a body is logged as gone, at
+    info, never as the gateway's own unexpected error with a traceback."""
+    records = _Records("/v1/videos")
+    logger = logging.getLogger("vidbridge.gateway")
+    logger.addHandler(records)
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        with connect(gw.url) as conn:
+            conn.sendall(b"POST /v1/videos HTTP/1.1\r\nhost: gw\r\n"
+                         b"authorization: Bearer " + KEY.encode() + b"\r\n"
+                         b"content-type: application/json\r\ncontent-length: 1000\r\n\r\n"
+                         b'{"prompt": "half')
+        assert records.seen.wait(SLACK_S * 3), "the gateway logged nothing about the request"
+    finally:
+        logger.removeHandler(records)
+        logger.setLevel(level)
+    about = [r for r in records.records if "/v1/videos" in r.getMessage()]
+    assert all(r.levelno <= logging.INFO and r.exc_info is None for r in about), [
+        (r.levelname, r.getMessage()) for r in about]
+    assert any("went away" in r.getMessage() for r in about)
+    # ... and everyone else is still served.
+    headers = {"authorization": f"Bearer {KEY}"}
+    assert httpx.get(gw.v1 + "/videos", headers=headers, timeout=30).status_code == 200

@@ -81,7 +81,7 @@ class RequestInputs:
                     return ImageInput(url=url)
                 except ValidationError:
                     raise e.BadRequestError("Invalid 'input_reference.image_url': expected an "
-                                            "https or data: URL.", param="input_reference",
+                                            "http(s) or data: URL.", param="input_reference",
                                             code="invalid_value") from None
             data = _data_url_bytes(url)
         else:

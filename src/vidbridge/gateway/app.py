@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
@@ -246,7 +246,7 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
         middleware=[Middleware(BodyDeadline, timeout_s=gateway.body_timeout_s),
                     Middleware(BodyLimit, max_bytes=int(gateway.max_body_mb * 1024 * 1024))],
         exception_handlers={e.APIStatusError: _api_error, HTTPException: _http_error,
-                            Exception: _internal_error})
+                            ClientDisconnect: _client_gone, Exception: _internal_error})
     app.state.service = service
     app.state.header_timeout_s = gateway.header_timeout_s
     app.state.videos = videos
@@ -316,6 +316,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         exc.status_code, str(exc.detail))
     error = e.status_error(exc.status_code, message, code=None)
     return JSONResponse(error.to_body(), status_code=exc.status_code)
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # The client closed its connection before its body arrived: nobody will read an answer,
+    # and it is no bug of ours (the 500 handler would log a traceback for it).
+    log.info("%s %s %s: the client went away before its body was read",
+             request_id_of(request), request.method, request.url.path)
+    return Response(status_code=400)
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
