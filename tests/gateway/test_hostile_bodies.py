@@ -3,10 +3,15 @@ server keeps serving other clients."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+from typing import Any
+
 import httpx
 import pytest
 
 from vidbridge.gateway.bodies import MAX_DEPTH, nesting_depth, parse_json_object
+from vidbridge.gateway.limits import BodyLimit
 
 from .conftest import KEY, Running
 
@@ -83,3 +88,24 @@ def test_only_our_own_bug_is_a_500_logged_with_its_request_id(
     assert "a bug of ours" not in answer.text  # never echoed
     logged = [r for r in caplog.records if request_id in r.getMessage()]
     assert logged and logged[0].exc_info is not None
+
+
+@pytest.mark.parametrize("declared", [b"9" * 5000, b"1" + b"0" * 19, b"1025"])
+def test_a_declared_length_past_the_cap_is_413_whatever_its_digits(declared: bytes) -> None:
+    """``BodyLimit`` itself (uvicorn's h11 refuses a 4,300-digit length first; another ASGI
+    server may hand it over): a 413 before the app runs, never int()'s ValueError."""
+    sent: list[dict[str, Any]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("the app must not run")
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "headers": [(b"content-length", declared)]}
+    asyncio.run(BodyLimit(app, max_bytes=1024)(scope, receive, send))
+    assert sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"])["error"]["code"] == "request_too_large"

@@ -29,7 +29,10 @@ class BodyLimit:
             return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        # More digits than any limit has is too large as it is: int() refuses 4,300+ digits
+        # (uvicorn's h11 refuses such a header first; another ASGI server may not).
+        if declared is not None and declared.isdigit() and (
+                len(declared) > len(str(self.max_bytes)) or int(declared) > self.max_bytes):
             await _send_error(send, too_large(self.max_bytes))
             return
         received = 0
