@@ -117,3 +117,14 @@ def test_a_line_whose_create_breaks_fails_alone(tmp_path: Path) -> None:
     assert rows[2][1] == "video_3" and rows[2][2] is None
     assert batches.resume(lambda owner: view) == 0  # nothing left to feed: the batch can end
     batches.close()
+
+
+def test_a_purpose_sent_as_a_file_is_400_without_echoing_the_part(gw: Running) -> None:
+    answer = httpx.post(gw.v1 + "/files", headers=HEADERS, timeout=30,
+                        files={"purpose": ("secret-name.txt", b"batch"),
+                               "file": ("in.jsonl", GOOD_LINE)})
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert (error["param"], error["code"]) == ("purpose", "invalid_value")
+    assert "a file part" in error["message"]
+    assert "secret-name" not in answer.text and "UploadFile" not in answer.text

@@ -313,8 +313,9 @@ def routes(batches: Batches, endpoint: Callable[[Handler], Any],
                                   max_part_size=MAX_FILE_BYTES)
         purpose, upload_ = form.get("purpose"), form.get("file")
         if purpose != "batch":
+            given = repr(purpose) if not isinstance(purpose, UploadFile) else "a file part"
             raise e.BadRequestError(f"Invalid 'purpose': this gateway accepts 'batch' files "
-                                    f"only, not {purpose!r}.", param="purpose",
+                                    f"only, not {given}.", param="purpose",
                                     code="invalid_value")
         if not isinstance(upload_, UploadFile):
             raise e.BadRequestError("Missing required parameter: 'file'.", param="file",
