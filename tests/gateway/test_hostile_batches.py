@@ -121,8 +121,7 @@ def test_a_line_whose_create_breaks_fails_alone(tmp_path: Path) -> None:
 
 def test_a_purpose_sent_as_a_file_is_400_without_echoing_the_part(gw: Running) -> None:
     answer = httpx.post(gw.v1 + "/files", headers=HEADERS, timeout=30,
-                        files={"purpose": ("secret-name.txt", b"batch"),
-                               "file": ("in.jsonl", GOOD_LINE)})
+                        files={"purpose": ("secret-name.txt", b"batch")})
     assert answer.status_code == 400, answer.text
     error = answer.json()["error"]
     assert (error["param"], error["code"]) == ("purpose", "invalid_value")
