@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -40,13 +39,12 @@ from ..ledger import default_ledger_path
 from ..redaction import install as install_log_redaction
 from . import batches, callbacks, links, webhooks, workers
 from .auth import GatewayKeys
-from .bodies import parse_json_object
+from .bodies import parse_json_object, whole_number
 from .limits import BodyLimit
 from .ops import Ops
 from .timeouts import BodyDeadline
 
 log = logging.getLogger("vidbridge.gateway")
-WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")
 RETRY_AFTER_S = 5  # what a caller over its concurrency cap is told to wait
 SWEEP_INTERVAL_S = 60.0
 Handler = Callable[[Request, AsyncVideos], Awaitable[Response]]
@@ -150,12 +148,12 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
     async def list_videos(request: Request, view: AsyncVideos) -> Response:
         query = request.query_params
         limit = query.get("limit")
-        # ASCII digits, bounded: "²".isdigit() is true and int() of 5,000 digits raises.
-        if limit is not None and not WHOLE_NUMBER.fullmatch(limit):
+        number = whole_number(limit, digits=9, signed=True) if limit is not None else None
+        if limit is not None and number is None:
             raise e.BadRequestError(f"Invalid 'limit': expected an integer, but got '{limit}' "
                                     "instead.", param="limit", code="invalid_type")
         page = await view.list(after=query.get("after"),
-                               limit=int(limit) if limit is not None else None,
+                               limit=number,
                                order=query.get("order"))
         body = page.to_dict()
         body["data"] = [wire(video, request) for video in page.data]

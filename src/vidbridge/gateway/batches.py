@@ -253,11 +253,12 @@ def parse_input(content: bytes) -> list[tuple[str, dict[str, Any]]]:
     for number, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
             continue
+        row: Any = None
         try:  # the request bodies' own limits: depth, numbers, lone surrogates
-            row: Any = parse_json_object(raw.encode())
+            row = parse_json_object(raw.encode())
+            problem = _problem(row, seen)
         except e.BadRequestError as exc:
-            row = None if exc.code == "invalid_json" else exc.message
-        problem = row if isinstance(row, str) else _problem(row, seen)
+            problem = _problem(None, seen) if exc.code == "invalid_json" else exc.message
         if problem:
             raise e.BadRequestError(f"Line {number} of the batch input file: {problem}",
                                     param="input_file_id", code="invalid_request")

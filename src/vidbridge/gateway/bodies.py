@@ -41,6 +41,16 @@ def _refuse_constant(name: str) -> Any:
                             "JSON.", code="invalid_json")
 
 
+def whole_number(text: str, *, digits: int = 18, signed: bool = False) -> int | None:
+    """``text`` as an int when it is ASCII digits (after a ``-`` if ``signed``), at most
+    ``digits`` of them (18 fit SQLite's INTEGER); else None. ``"²".isdigit()`` is true and
+    int() refuses it, and int() of 5,000 digits raises: a client's number is read here."""
+    body = text[1:] if signed and text.startswith("-") else text
+    if not (0 < len(body) <= digits and body.isascii() and body.isdigit()):
+        return None
+    return int(text)
+
+
 def _unencodable(text: str) -> bool:
     """Whether ``text`` holds a lone surrogate (it has no UTF-8 form)."""
     if text.isascii():

@@ -24,14 +24,12 @@ from ..compat._errors import PermissionDeniedError
 from ..compat._video import Video
 from ..config import GatewayConfig
 from ..redaction import cut_from_access_log
+from .bodies import whole_number
 
 log = logging.getLogger("vidbridge.gateway")
 PATH = "/v1/vidbridge/links/{video_id}/content"
 REFUSED = "This download link is invalid or has expired; retrieve the video for a new one."
 _SIGNATURE = re.compile(r"(signature=)[^&\s\"]+")
-# ASCII digits, bounded: "²".isdigit() is true and int() refuses it, and int() of 5,000
-# digits raises too; a link's expiry is a Unix time.
-_EXPIRES = re.compile(r"[0-9]{1,18}")
 
 
 class LinkSigner:
@@ -71,9 +69,10 @@ class LinkSigner:
         """The variant a link grants, or 403 (expired, altered, incomplete)."""
         variant, expires, signature = (query.get(name, "") for name in
                                        ("variant", "expires", "signature"))
-        if not _EXPIRES.fullmatch(expires) or not signature:
+        expiry = whole_number(expires)  # a Unix time
+        if expiry is None or not signature:
             raise PermissionDeniedError(REFUSED, code="invalid_link")
-        expected = self._mac(video_id, variant, int(expires))
+        expected = self._mac(video_id, variant, expiry)
         if not hmac.compare_digest(expected.encode(), signature.encode()):
             raise PermissionDeniedError(REFUSED, code="invalid_link")
         if int(expires) <= self.clock():

@@ -8,7 +8,6 @@ never cached and cannot be framed.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from ...storage import is_url
+from ..bodies import whole_number
 from .admin import COOKIE, HOME, AdminKeys, safe_next
 from .queries import DashboardData
 
@@ -36,9 +36,6 @@ SECURITY_HEADERS = {
     "cache-control": "no-store",
 }
 Page = Callable[[Request], Awaitable[Response]]
-# A keyset cursor (a usage row's seq): ASCII digits that fit SQLite's INTEGER. "²".isdigit()
-# is true and int() refuses it; 20 digits overflow the binding; both are ignored.
-CURSOR = re.compile(r"[0-9]{1,18}")
 
 
 def _environment() -> jinja2.Environment:
@@ -89,7 +86,7 @@ def dashboard_routes(data: DashboardData, admin: AdminKeys, *,
         before = query.get("before", "")
         page = data.jobs(status=status if status in choices["status"] else "",
                          key=key, provider=provider,
-                         before=int(before) if CURSOR.fullmatch(before) else None)
+                         before=whole_number(before))  # a keyset cursor, else none
         return render("jobs.html", request, page=page, choices=choices)
 
     async def job(request: Request) -> Response:
