@@ -262,3 +262,49 @@ def test_the_video_gets_the_permissions_the_umask_allows(mode: str, tmp_path: Pa
     finally:
         os.umask(old)
     assert (tmp_path / "v.mp4").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://xn--/"])
+def test_an_unusable_output_url_is_a_download_failure_not_an_httpx_error(
+        mode: str, tmp_path: Path, url: str) -> None:
+    server = FakeAcme(poll_script={"acme": [httpx.Response(
+        200, json={"id": "acme-1", "status": "done", "url": url})]})
+    with pytest.raises(DownloadFailedError, match="cannot be fetched"):
+        runner(mode, server)("generate", REQUEST, model="acme:motion-2",
+                             output=tmp_path / "out.mp4")
+    assert server.submits == {"acme": 1}
+
+
+@pytest.mark.parametrize("location", ["http://[::1", "http://xn--/"])
+def test_a_redirect_to_an_unusable_location_is_a_download_failure(
+        mode: str, tmp_path: Path, location: str) -> None:
+    server = FakeAcme(download_script=[httpx.Response(302, headers={"location": location})] * 4)
+    with pytest.raises(DownloadFailedError, ):
+        runner(mode, server)("generate", REQUEST, model="acme:motion-2",
+                             output=tmp_path / "out.mp4")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("status", [200, 204])
+def test_an_empty_download_is_a_failure_not_a_video(mode: str, tmp_path: Path,
+                                                    status: int) -> None:
+    server = FakeAcme(download_script=[httpx.Response(status)] * 4)
+    with pytest.raises(DownloadFailedError, match="empty"):
+        runner(mode, server)("generate", REQUEST, model="acme:motion-2",
+                             output=tmp_path / "out.mp4")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_job_id_no_url_can_carry_is_a_provider_error(mode: str) -> None:
+    from vidbridge import ProviderError
+
+    server = FakeAcme(submit_script={"acme": [httpx.Response(
+        200, json={"id": "acme-\x01", "status": "queued"})]})
+    with pytest.raises(ProviderError, match="cannot be polled"):
+        runner(mode, server)("generate", REQUEST, model="acme:motion-2")
+
+
+def test_backoff_never_overflows_after_many_rounds() -> None:
+    import random
+
+    assert PollPolicy().interval(5000, random.Random(1)) == pytest.approx(20.0, rel=0.11)

@@ -42,6 +42,7 @@ from .provider import Credentials, VideoProvider
 from .wakeups import Wakeups
 
 T = TypeVar("T")
+R = TypeVar("R")
 # Transport failures that prove the request never left the machine (DNS and refused
 # connections are ConnectError; a pool timeout never got a connection to send on).
 NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError, httpx.PoolTimeout,
@@ -49,6 +50,24 @@ NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError, httpx.
 # Typed refusals an adapter reads from a submit's answer: the provider made no job.
 REFUSALS = (AuthenticationError, CapabilityError, ContentPolicyError, InsufficientCreditsError,
             InvalidRequestError, ModelUnavailableError, RateLimitError)
+
+
+# What httpx and idna raise for a URL no request can carry (a control character, a bad port,
+# a malformed IDNA host); from a job id or URL a provider's answer gave, it is that answer's
+# fault, so it becomes a ``ProviderError``, never an untyped ``InvalidURL`` or ``IDNAError``.
+UNUSABLE_URL = (httpx.InvalidURL, UnicodeError)
+
+
+def built(adapter: VideoProvider, job: Job, what: str, make: Callable[..., R],
+          *args: Any) -> R:
+    """``make(*args)`` (an adapter's ``build_poll``/``build_download``), or a ``ProviderError``
+    saying the job ``what`` (e.g. "cannot be polled") when the answer's id or URL is unusable."""
+    try:
+        return make(*args)
+    except UNUSABLE_URL as exc:
+        raise ProviderError(f"{adapter.name} job {job.id!r:.80} {what}: the answer gave an id "
+                            f"or URL no request can carry ({exc})"[:400],
+                            provider=adapter.name) from None
 
 
 def answered_by_provider(adapter: VideoProvider, response: httpx.Response) -> bool:
@@ -119,7 +138,9 @@ class PollPolicy:
     pushed_floor: float = 60.0
 
     def interval(self, attempt: int, rng: random.Random) -> float:
-        base = min(self.cap, self.first * self.factor ** attempt)
+        # The exponent stops growing once the cap is reached: ``1.5 ** 1750`` overflows.
+        grown = self.first * self.factor ** min(attempt, 100) if self.factor > 1 else self.first
+        base = min(self.cap, grown)
         return base * (1 + rng.uniform(-self.jitter, self.jitter))
 
 
@@ -198,7 +219,8 @@ class Engine:
             yield Sleep(wait, wake)
             rounds += 1
             try:
-                response = yield tag(adapter.build_poll(job, creds), adapter.name)
+                poll = built(adapter, job, "cannot be polled", adapter.build_poll, job, creds)
+                response = yield tag(poll, adapter.name)
                 job = adapter.parse_job(response, job)
                 errors, pause = 0, job.poll_after
                 if self.on_update is not None:
@@ -215,7 +237,10 @@ class Engine:
 
     def cancel(self, adapter: VideoProvider, job: Job, creds: Credentials) -> Steps[None]:
         """Best effort: ask the provider to stop a job we no longer wait for."""
-        request = adapter.build_cancel(job, creds)
+        try:
+            request = adapter.build_cancel(job, creds)
+        except UNUSABLE_URL:  # an id no URL can carry: there is nothing to ask
+            return
         if request is None:
             return
         with contextlib.suppress(httpx.TransportError, ProviderError):
@@ -232,7 +257,8 @@ class Engine:
         tries = 0
         while True:
             tries += 1
-            request = adapter.build_download(job, creds, variant)
+            request = built(adapter, job, "cannot be fetched", adapter.build_download, job,
+                            creds, variant)
             if request is None:
                 raise ProviderError(f"{adapter.name} job {job.id} has no output to download",
                                     provider=adapter.name)
@@ -250,6 +276,11 @@ class Engine:
                     raise ProviderUnavailableError(
                         f"download of job {job.id} ended after {got.bytes_written} of {stated} "
                         "bytes", provider=adapter.name)
+                if not got.bytes_written:  # a 204, or a 200 with no body: not a video
+                    got.temp_path.unlink(missing_ok=True)
+                    raise ProviderUnavailableError(
+                        f"download of job {job.id} was empty (HTTP {got.response.status_code})",
+                        provider=adapter.name)
                 os.replace(got.temp_path, target)
                 return Fetched(got.bytes_written, got.response.headers.get("content-type"),
                                got.sha256)
@@ -315,6 +346,13 @@ def _undecodable(exc: httpx.DecodingError) -> httpx.TransportError:
                                      request=request)
 
 
+def _unusable_location(exc: Exception, step: Any) -> httpx.TransportError:
+    """A redirect whose Location no request can carry is a broken answer, like a cut one."""
+    request = step.request if isinstance(step, Download) else step
+    return httpx.RemoteProtocolError(f"redirect to an unusable location ({exc})",
+                                     request=request)
+
+
 def drive(steps: Steps[T], client: httpx.Client,
           sleep: Callable[[float], None] = time.sleep, limiter: Limiter | None = None,
           wakeups: Wakeups | None = None) -> T:
@@ -345,6 +383,8 @@ def drive(steps: Steps[T], client: httpx.Client,
             error = exc
         except httpx.DecodingError as exc:
             error = _undecodable(exc)
+        except UNUSABLE_URL as exc:  # httpx reads a redirect's Location inside send()
+            error = _unusable_location(exc, step)
 
 
 async def adrive(steps: Steps[T], client: httpx.AsyncClient,
@@ -380,6 +420,8 @@ async def adrive(steps: Steps[T], client: httpx.AsyncClient,
             error = exc
         except httpx.DecodingError as exc:
             error = _undecodable(exc)
+        except UNUSABLE_URL as exc:  # httpx reads a redirect's Location inside send()
+            error = _unusable_location(exc, step)
 
 
 def _on_asyncio() -> bool:
@@ -402,13 +444,17 @@ CREDENTIAL_HEADERS = frozenset({"authorization", "x-goog-api-key", "x-api-key", 
 
 def next_hop(request: httpx.Request, response: httpx.Response) -> httpx.Request:
     """The request a redirect asks for; credentials stay behind when the origin changes."""
-    url = request.url.join(response.headers["location"])
-    same_origin = (url.scheme, url.host, url.port) == (request.url.scheme, request.url.host,
-                                                       request.url.port)
-    headers = {name: value for name, value in request.headers.items()
-               if same_origin or name.lower() not in CREDENTIAL_HEADERS}
-    headers.pop("host", None)
-    return httpx.Request("GET", url, headers=headers)
+    try:
+        url = request.url.join(response.headers["location"])
+        same_origin = (url.scheme, url.host, url.port) == (
+            request.url.scheme, request.url.host, request.url.port)
+        headers = {name: value for name, value in request.headers.items()
+                   if same_origin or name.lower() not in CREDENTIAL_HEADERS}
+        headers.pop("host", None)
+        return httpx.Request("GET", url, headers=headers)
+    except UNUSABLE_URL as exc:  # retried like a cut answer; a later one may redirect fine
+        raise httpx.RemoteProtocolError(f"redirect to an unusable location ({exc})",
+                                        request=request) from None
 
 
 def _download_sync(client: httpx.Client, step: Download) -> Downloaded:
