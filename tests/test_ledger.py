@@ -253,3 +253,29 @@ def test_a_live_pid_that_started_after_the_intent_is_not_its_writer(tmp_path: Pa
         assert not Ledger(path).get(key).orphaned
     finally:
         other.communicate(b"")
+
+
+@pytest.mark.parametrize("make", ["text", "directory", "random", "foreign_table",
+                                  "under_a_file"])
+def test_a_ledger_that_is_not_one_is_a_config_error_naming_it(make: str,
+                                                               tmp_path: Path) -> None:
+    from vidbridge import ConfigError
+
+    path = tmp_path / "jobs.sqlite3"
+    if make == "text":
+        path.write_text("hello\n")
+    elif make == "directory":
+        path.mkdir()
+    elif make == "random":
+        path.write_bytes(bytes(range(256)) * 20)
+    elif make == "foreign_table":
+        db = sqlite3.connect(path)
+        db.execute("CREATE TABLE ledger (x)")
+        db.commit()
+        db.close()
+    else:
+        (tmp_path / "file").write_text("")
+        path = tmp_path / "file" / "jobs.sqlite3"
+    with pytest.raises(ConfigError, match=f"ledger {path}: ") as raised:
+        Ledger(path)
+    assert "VIDBRIDGE_LEDGER" in str(raised.value)

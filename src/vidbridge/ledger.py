@@ -195,6 +195,18 @@ class Entry:
         return f"pid {self.pid} on host {self.host or '?'}"
 
 
+def unusable_ledger(location: str, exc: BaseException) -> ConfigError:
+    """A file, folder or table that is not a ledger: named, with what to do, in one line."""
+    path = Path(location)
+    why = ("it is a directory" if path.is_dir()
+           else f"{exc.filename} is not a folder" if isinstance(exc, OSError) and exc.filename
+           else "file is not a database" if "not a database" in str(exc)
+           else str(exc))
+    return ConfigError(f"ledger {_sql.display(location)}: not a vidbridge ledger ({why}); point "
+                       "$VIDBRIDGE_LEDGER (or `ledger` in the config) at a new path or a "
+                       "vidbridge SQLite file")
+
+
 def default_ledger_path() -> Path:
     """``$VIDBRIDGE_LEDGER``, else ``jobs.sqlite3`` in the user cache directory."""
     if explicit := os.environ.get("VIDBRIDGE_LEDGER"):
@@ -215,16 +227,19 @@ class Ledger:
         self._live: dict[tuple[str, str], Job] = {}
         # A path (SQLite, WAL) or a postgresql:// URL that several gateway workers share
         # (``_sql`` translates; its errors are sqlite3's, so the handlers here serve both).
-        self._db = _sql.connect(location)
         # SQLite rowids of the rows this ledger inserted and has not ended: a transition finds
         # its row by rowid (one b-tree descent instead of two), checking the key too.
         self._rowids: dict[str, int] | None = None if _sql.is_url(location) else {}
-        if location != ":memory:":
-            # WAL + NORMAL: a commit survives an application crash (what resume needs) without
-            # an fsync per write; only a power cut can lose the newest rows.
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        # One script (PostgreSQL runs it under its schema lock); a new file has no rule yet.
-        self._db.executescript(SCHEMA if self._has_job_rule() else f"{SCHEMA}{JOB_RULE};")
+        try:
+            self._db = _sql.connect(location)
+            if location != ":memory:":
+                # WAL + NORMAL: a commit survives an application crash (what resume needs)
+                # without an fsync per write; only a power cut can lose the newest rows.
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            # One script (PostgreSQL runs it under its schema lock); a new file has no rule.
+            self._db.executescript(SCHEMA if self._has_job_rule() else f"{SCHEMA}{JOB_RULE};")
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise unusable_ledger(location, exc) from None
 
     def _has_job_rule(self) -> bool:
         """Whether a unique index on (job_id, provider), in either order, already holds the

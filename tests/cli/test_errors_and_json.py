@@ -224,3 +224,17 @@ def test_simulate_starts_with_random_ids_unless_seeded(runner: CliRunner,
     assert started[0].state.simulator.settings.seed is None  # type: ignore[attr-defined]
     runner.invoke(app, ["simulate", "--port", "0", "--seed", "7"])
     assert started[1].state.simulator.settings.seed == 7  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("command", [["jobs", "list"], ["resume", "vb_1"],
+                                     ["jobs", "reconcile", "vb_1", "--abandon"]])
+def test_a_corrupt_ledger_is_one_line_naming_it(runner: CliRunner, isolated: Path,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               command: list[str]) -> None:
+    ledger = isolated / "not-a-ledger.txt"
+    ledger.write_text("hello\n")
+    monkeypatch.setenv("VIDBRIDGE_LEDGER", str(ledger))
+    result = runner.invoke(app, command)
+    assert result.exit_code == 1
+    line = one_error_line(result)
+    assert f"ledger {ledger}: not a vidbridge ledger" in line and "--debug" not in line
