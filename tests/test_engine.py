@@ -308,3 +308,17 @@ def test_backoff_never_overflows_after_many_rounds() -> None:
     import random
 
     assert PollPolicy().interval(5000, random.Random(1)) == pytest.approx(20.0, rel=0.11)
+
+
+@pytest.mark.parametrize("where", ["directory", "under_a_file", "device"])
+def test_an_unwritable_output_is_refused_before_any_submit(mode: str, tmp_path: Path,
+                                                          where: str) -> None:
+    from vidbridge import ConfigError
+
+    (tmp_path / "file").write_text("")
+    output = {"directory": tmp_path, "under_a_file": tmp_path / "file" / "v.mp4",
+              "device": Path("/dev/null")}[where]
+    server = FakeAcme()
+    with pytest.raises(ConfigError, match=f"output {output}: "):
+        runner(mode, server)("generate", REQUEST, model="acme:motion-2", output=output)
+    assert server.submits == {}

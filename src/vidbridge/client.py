@@ -22,6 +22,7 @@ from ._http import ApiClient, AsyncApiClient
 from ._ids import new_request_key
 from .engine import Engine, PollPolicy, Steps, adrive, drive
 from .errors import CapabilityError, ConfigError
+from .files import check_target
 from .limits import Limiter, pool_limits
 from .models import (
     Job,
@@ -261,6 +262,8 @@ class ClientCore:
         # A new id cannot have ledger rows yet: the per-candidate read is skipped.
         fresh, request_id = request_id is None, request_id or new_request_key()
         target = Path(output) if output is not None else None
+        if target is not None:
+            check_target(target)  # before any HTTP: a refused path costs nothing
         name = route or model
         if name is None:
             if self.config is None or not self.config.routes:
@@ -330,6 +333,8 @@ class ClientCore:
         from .errors import ConfigError as Missing
         from .ledger import JobOwnedError
 
+        if output is not None:
+            check_target(Path(output))
         ledger = self.ledger
         if isinstance(job, str):
             entry = ledger.find(job)

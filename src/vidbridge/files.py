@@ -142,6 +142,39 @@ def process_started(pid: int) -> float | None:
         return None
 
 
+def check_target(target: Path) -> None:
+    """Refuse, before any job is paid for, an output path no finished video can be renamed
+    onto: a directory, a device or pipe (the rename would replace it), a path under a file,
+    a folder this process cannot write, a name too long for its part file."""
+    from .errors import ConfigError
+
+    def refuse(problem: str) -> None:
+        raise ConfigError(f"output {target}: {problem}")
+
+    if target.is_dir():
+        refuse(f"is a directory; give a file path such as {target / 'video.mp4'}")
+    if target.exists() and not target.is_file():
+        refuse("is not a regular file (a device, pipe or socket would be replaced); give a "
+               "file path")
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:  # made on demand at the write
+        folder = folder.parent
+    if not folder.is_dir():
+        refuse(f"{folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        refuse(f"cannot write in {folder} (permission denied)")
+    try:
+        longest = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        longest = 255
+    if len(os.fsencode(target.name)) + PART_NAME_EXTRA > longest:
+        refuse(f"the file name is too long (at most {longest - PART_NAME_EXTRA} bytes here)")
+
+
+# What a part file adds to the target's name: ``.`` and ``.<pid>-<host>-<12 hex>.part``.
+PART_NAME_EXTRA = 48
+
+
 def write_atomically(target: Path, data: bytes) -> None:
     """Write ``data`` beside ``target`` and rename it into place; nothing partial remains."""
     fd, name = _temp_beside(target)

@@ -238,3 +238,13 @@ def test_a_corrupt_ledger_is_one_line_naming_it(runner: CliRunner, isolated: Pat
     assert result.exit_code == 1
     line = one_error_line(result)
     assert f"ledger {ledger}: not a vidbridge ledger" in line and "--debug" not in line
+
+
+def test_an_output_that_is_a_directory_is_one_line_before_any_http(runner: CliRunner,
+                                                                  isolated: Path) -> None:
+    # The simulator config points at a port nothing listens on: any HTTP would fail otherwise.
+    result = runner.invoke(app, ["generate", "a kite", "--model", "runway:gen4.5", "-c",
+                                 SIMULATOR, "-o", str(isolated)])
+    assert result.exit_code == 1
+    assert one_error_line(result) == (f"error: output {isolated}: is a directory; give a file "
+                                      f"path such as {isolated / 'video.mp4'}")
