@@ -159,3 +159,16 @@ def test_a_missing_path_is_one_line(project: Path) -> None:
     result = CliRunner().invoke(app, ["migrate", "nosuch.py", "-c", SIMULATOR])
     assert result.exit_code == 1
     assert result.stderr.strip() == "error: no such file: nosuch.py"
+
+
+def test_files_that_cannot_be_read_or_parsed_are_noted_not_fatal(tmp_path: Path) -> None:
+    (tmp_path / "deep.py").write_text("x = " + "+".join(["a"] * 100_000) + "\n")
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+    (tmp_path / "pkg.py").mkdir()  # a folder named like a module is not a file to scan
+    (tmp_path / "fine.py").write_text("x = 1\n")
+    result = CliRunner().invoke(app, ["migrate", str(tmp_path), "-c", SIMULATOR])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert f"{tmp_path / 'deep.py'}: not scanned: nested too deeply" in result.stdout
+    assert f"{tmp_path / 'dangling.py'}: not scanned: cannot read" in result.stdout
+    assert "pkg.py" not in result.stdout

@@ -79,8 +79,8 @@ def scan_paths(paths: list[Path]) -> list[FileScan]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*.py")
-                            if not any(part.startswith(".") or part in {"venv", "__pycache__"}
+            files += sorted(p for p in path.rglob("*.py") if not p.is_dir()
+                            and not any(part.startswith(".") or part in {"venv", "__pycache__"}
                                        for part in p.relative_to(path).parts))
         elif path.exists():
             files.append(path)
@@ -91,10 +91,17 @@ def scan_paths(paths: list[Path]) -> list[FileScan]:
 
 def scan_file(path: Path) -> FileScan:
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    except (SyntaxError, UnicodeDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:  # a dangling link, a folder, a file this user may not read
+        return FileScan(str(path), error=f"not scanned: cannot read ({exc.strerror or exc})")
+    except UnicodeDecodeError as exc:
         return FileScan(str(path), error=f"not scanned: {exc}")
-    return _Scanner(str(path), tree).run()
+    try:
+        return _Scanner(str(path), ast.parse(text, filename=str(path))).run()
+    except (SyntaxError, ValueError) as exc:  # ValueError: null bytes on older Pythons
+        return FileScan(str(path), error=f"not scanned: {exc}")
+    except (RecursionError, MemoryError):  # an expression nested past what ast builds
+        return FileScan(str(path), error="not scanned: nested too deeply to parse")
 
 
 class _Scanner:
