@@ -125,6 +125,29 @@ def parse_lines(text: str, source: str = "<batch>") -> list[Line]:
     return lines
 
 
+def check_targets(core: Any, lines: Iterable[Line], source: str = "<batch>") -> None:
+    """Every line's ``model`` resolves to a plan (a route is checked when it runs), with no
+    HTTP: a misspelt model on line 400 stops the batch before line 1 costs money."""
+    from .errors import CapabilityError
+
+    problems = []
+    for line in lines:
+        if line.target is None:
+            if core.config is None or not core.config.routes:
+                problems.append(f"line {line.number}: no 'route' or 'model', and no config "
+                                "with a default route")
+            continue
+        if core.is_route(line.target):
+            continue
+        try:
+            core.plan(line.request, line.target)
+        except (ConfigError, CapabilityError) as exc:
+            problems.append(f"line {line.number}: {exc}")
+    if problems:
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise ConfigError(f"{source}: " + "; ".join(problems[:5]) + more)
+
+
 def request_key(out_dir: Path, line_id: str) -> str:
     """The ledger key of one line in one batch folder: stable across runs, unique across
     folders (so two batches using the same ids never adopt each other's jobs)."""
@@ -223,7 +246,8 @@ def _safe(line_id: str) -> str:
     """A file name from a line id (ids are the user's; never let one escape the folder)."""
     cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in line_id).strip(".")
     digest = hashlib.sha256(line_id.encode()).hexdigest()[:8]
-    return cleaned[:80] + "-" + digest if cleaned != line_id or not cleaned else cleaned
+    changed = cleaned != line_id or not cleaned or len(cleaned) > 80  # 80: below NAME_MAX
+    return cleaned[:80] + "-" + digest if changed else cleaned
 
 
 def run_with_progress(file: Path, out_dir: Path | None, config: Path | None,
@@ -237,12 +261,23 @@ def run_with_progress(file: Path, out_dir: Path | None, config: Path | None,
     from .client import AsyncVideoClient
 
     try:
-        text = file.read_text()
+        text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read the batch file {file}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"cannot read the batch file {file}: not UTF-8 text (byte "
+                          f"{exc.start}); JSONL files are UTF-8") from None
     lines = parse_lines(text, str(file))
     out_dir = out_dir or file.with_suffix("")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"the batch output folder {out_dir} is a file; name a folder with "
+                          "--out")
     client = client or AsyncVideoClient.from_config(config)
+    try:
+        check_targets(client.core, lines, str(file))
+    except ConfigError:
+        asyncio.run(client.aclose())
+        raise
 
     progress = Progress(TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.description}"), console=console, transient=False)

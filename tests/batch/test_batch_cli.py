@@ -114,3 +114,55 @@ def test_every_line_is_validated_before_anything_is_sent(tmp_path: Path) -> None
     message = str(caught.value)
     assert "line 2: duration" in message and "line 3: not JSON" in message
     assert "line 4: id 'ok' is used twice" in message and "line 5: give 'route'" in message
+
+
+def no_http_client(tmp_path: Path) -> Any:
+    import httpx
+
+    from vidbridge import AsyncVideoClient
+    from vidbridge.ledger import Ledger
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"HTTP before validation: {request.url}")
+
+    cfg = config("http://127.0.0.1:9", tmp_path)
+    return AsyncVideoClient(config=cfg, transport=httpx.MockTransport(refuse),
+                            ledger=Ledger(cfg.ledger_path()))
+
+
+def test_an_unknown_model_on_any_line_stops_the_batch_before_line_1_is_sent(
+        tmp_path: Path) -> None:
+    file = write_batch(tmp_path, [{"id": "one", "prompt": "a", "route": "kling-only"},
+                                  {"id": "two", "prompt": "b", "model": "nosuch:model"},
+                                  {"id": "three", "prompt": "c", "model": "kling:nosuch"}])
+    with pytest.raises(ConfigError) as caught:
+        run_with_progress(file, tmp_path / "out", None, 2, Console(quiet=True),
+                          client=no_http_client(tmp_path))
+    message = str(caught.value)
+    assert message.startswith(f"{file}: line 2: ") and "nosuch" in message
+    assert "line 3: " in message and "line 1" not in message
+    assert not (tmp_path / "out" / "results.jsonl").exists()
+
+
+def test_a_long_line_id_makes_a_short_file_name() -> None:
+    from vidbridge.batch import _safe
+
+    name = _safe("a" * 300)
+    assert len(name) <= 89 and name.startswith("a" * 80)
+    assert _safe("a" * 300) != _safe("a" * 301)
+
+
+def test_a_batch_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    file = tmp_path / "renders.jsonl"
+    file.write_bytes(b'\xff\xfe{"prompt": "a"}\n')
+    with pytest.raises(ConfigError, match=f"batch file {file}: not UTF-8"):
+        run_with_progress(file, None, None, 1, Console(quiet=True),
+                          client=no_http_client(tmp_path))
+
+
+def test_an_output_folder_that_is_a_file_is_named(tmp_path: Path) -> None:
+    file = tmp_path / "renders"  # no .jsonl: the default folder would be the file itself
+    file.write_text(json.dumps({"prompt": "a", "route": "kling-only"}) + "\n")
+    with pytest.raises(ConfigError, match=f"output folder {file} is a file; name a folder"):
+        run_with_progress(file, None, None, 1, Console(quiet=True),
+                          client=no_http_client(tmp_path))
