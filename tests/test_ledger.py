@@ -279,3 +279,12 @@ def test_a_ledger_that_is_not_one_is_a_config_error_naming_it(make: str,
     with pytest.raises(ConfigError, match=f"ledger {path}: ") as raised:
         Ledger(path)
     assert "VIDBRIDGE_LEDGER" in str(raised.value)
+
+
+def test_a_busy_ledger_is_named_busy_not_foreign(tmp_path: Path) -> None:
+    # The 30 s busy timeout running out is a ledger in use, not a file that is no ledger.
+    from vidbridge.ledger import unusable_ledger
+
+    error = unusable_ledger(str(tmp_path / "jobs.sqlite3"),
+                            sqlite3.OperationalError("database is locked"))
+    assert "locked for over 30 s" in str(error) and "not a vidbridge ledger" not in str(error)

@@ -139,8 +139,7 @@ class PollPolicy:
 
     def interval(self, attempt: int, rng: random.Random) -> float:
         # The exponent stops growing once the cap is reached: ``1.5 ** 1750`` overflows.
-        grown = self.first * self.factor ** min(attempt, 100) if self.factor > 1 else self.first
-        base = min(self.cap, grown)
+        base = min(self.cap, self.first * self.factor ** min(attempt, 100))
         return base * (1 + rng.uniform(-self.jitter, self.jitter))
 
 
