@@ -250,7 +250,7 @@ class Kling:
     def build_poll(self, job: Job, creds: Credentials) -> httpx.Request:
         # Tasks are queried on the endpoint family that created them.
         return httpx.Request("GET", f"{self.base_url(creds)}/v1/videos/{_family(job)}/"
-                             f"{job.id}", headers=self.headers(creds))
+                             f"{wire.segment(job.id)}", headers=self.headers(creds))
 
     def parse_job(self, response: httpx.Response, previous: Job) -> Job:
         return self.job(response, self.task_or_raise(response), previous, _family(previous))

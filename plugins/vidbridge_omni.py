@@ -68,6 +68,8 @@ class Omni:
         if backend == VERTEX and not creds.options.get("project"):
             raise ConfigError(f"omni: the vertex backend needs project in the options of "
                               f"credential {creds.name!r}")
+        if backend == VERTEX:
+            wire.check_region(creds.options, self.name, creds.name)
         if creds.api_key is None and creds.token is None:
             what = "an OAuth token (token or api_key)" if backend == VERTEX else "an API key"
             raise ConfigError(f"omni: credential {creds.name!r} has no {what} for {backend}")
@@ -80,7 +82,7 @@ class Omni:
         project = project or creds.options["project"]
         location = location or creds.options.get("location", VERTEX_LOCATION)
         host = ("https://aiplatform.googleapis.com" if location == "global"
-                else f"https://{location}-aiplatform.googleapis.com")
+                else f"https://{wire.host_label(location)}-aiplatform.googleapis.com")
         return f"{creds.url(host)}/{VERTEX_VERSION}/projects/{project}/locations/{location}"
 
     def _headers(self, creds: Credentials, backend: str) -> dict[str, str]:
@@ -153,7 +155,7 @@ class Omni:
     def build_poll(self, job: Job, creds: Credentials) -> httpx.Request:
         backend = job.backend or self.backend(creds)  # the create call's backend, always
         base = self._base(creds, backend, job.meta.get("project"), job.meta.get("location"))
-        return httpx.Request("GET", f"{base}/interactions/{quote(job.id, safe='')}",
+        return httpx.Request("GET", f"{base}/interactions/{wire.segment(job.id)}",
                              headers=self._headers(creds, backend))
 
     def parse_job(self, response: httpx.Response, previous: Job | None = None) -> Job:
@@ -230,7 +232,7 @@ class Omni:
     def build_cancel(self, job: Job, creds: Credentials) -> httpx.Request | None:
         backend = job.backend or self.backend(creds)
         base = self._base(creds, backend, job.meta.get("project"), job.meta.get("location"))
-        return httpx.Request("POST", f"{base}/interactions/{quote(job.id, safe='')}/cancel",
+        return httpx.Request("POST", f"{base}/interactions/{wire.segment(job.id)}/cancel",
                              headers=self._headers(creds, backend))
 
     def is_provider_error(self, response: httpx.Response) -> bool:

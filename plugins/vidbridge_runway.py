@@ -157,7 +157,7 @@ class Runway:
 
     # -- poll --------------------------------------------------------------------------------
     def build_poll(self, job: Job, creds: Credentials) -> httpx.Request:
-        return httpx.Request("GET", f"{creds.url(BASE_URL)}/v1/tasks/{job.id}",
+        return httpx.Request("GET", f"{creds.url(BASE_URL)}/v1/tasks/{wire.segment(job.id)}",
                              headers=self.headers(creds))
 
     def parse_job(self, response: httpx.Response, previous: Job) -> Job:
@@ -201,8 +201,8 @@ class Runway:
         return httpx.Request("GET", job.output_url)
 
     def build_cancel(self, job: Job, creds: Credentials) -> httpx.Request | None:
-        return httpx.Request("DELETE", f"{creds.url(BASE_URL)}/v1/tasks/{job.id}",
-                             headers=self.headers(creds))
+        url = f"{creds.url(BASE_URL)}/v1/tasks/{wire.segment(job.id)}"
+        return httpx.Request("DELETE", url, headers=self.headers(creds))
 
     # -- errors ------------------------------------------------------------------------------
     def is_provider_error(self, response: httpx.Response) -> bool:

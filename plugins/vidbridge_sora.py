@@ -182,7 +182,7 @@ class Sora:
 
     # -- follow-up -------------------------------------------------------------------------------
     def build_poll(self, job: Job, creds: Credentials) -> httpx.Request:
-        return httpx.Request("GET", f"{creds.url(BASE_URL)}/videos/{job.id}",
+        return httpx.Request("GET", f"{creds.url(BASE_URL)}/videos/{wire.segment(job.id)}",
                              headers=_headers(creds))
 
     def parse_job(self, response: httpx.Response, previous: Job | None = None) -> Job:
@@ -200,8 +200,9 @@ class Sora:
             raise ValueError(f"sora variants are {', '.join(VARIANTS)}, not {variant!r}")
         # The SDK sends no query for the default variant; the API's default is "video".
         params = {} if variant == "video" else {"variant": variant}
-        return httpx.Request("GET", f"{creds.url(BASE_URL)}/videos/{job.id}/content",
-                             params=params, headers=_headers(creds, "application/binary"))
+        url = f"{creds.url(BASE_URL)}/videos/{wire.segment(job.id)}/content"
+        return httpx.Request("GET", url, params=params,
+                             headers=_headers(creds, "application/binary"))
 
     def build_cancel(self, job: Job, creds: Credentials) -> httpx.Request | None:
         return None  # the Videos API has no cancel; DELETE is only for finished videos

@@ -78,6 +78,7 @@ class Veo:
             if missing:
                 raise ConfigError(f"veo: the vertex backend needs {' and '.join(missing)} in "
                                   f"the options of credential {creds.name!r}")
+            wire.check_region(creds.options, self.name, creds.name)
         if creds.api_key is None and creds.token is None:
             what = ("an OAuth token (token or api_key)" if backend == VERTEX else
                     f"API key for gemini (set ${self.credential_env['api_key']} or api_key in "
@@ -91,7 +92,7 @@ class Veo:
         elif location in MULTI_REGIONS:
             default = f"https://aiplatform.{location}.rep.googleapis.com"
         else:
-            default = f"https://{location}-aiplatform.googleapis.com"
+            default = f"https://{wire.host_label(location)}-aiplatform.googleapis.com"
         return f"{creds.url(default)}/{VERTEX_VERSION}"
 
     def _headers(self, creds: Credentials, backend: str) -> dict[str, str]:
@@ -184,11 +185,12 @@ class Veo:
         if backend == VERTEX:
             model_path = job.id.partition("/operations/")[0]
             location = _segment(job.id, "locations") or creds.options["location"]
-            return httpx.Request("POST", f"{self._base(creds, location)}/{model_path}"
-                                 ":fetchPredictOperation", json={"operationName": job.id},
+            url = f"{self._base(creds, location)}/{wire.resource_path(model_path)}"
+            return httpx.Request("POST", url + ":fetchPredictOperation",
+                                 json={"operationName": job.id},
                                  headers=self._headers(creds, backend))
-        return httpx.Request("GET", f"{creds.url(GEMINI_BASE)}/{GEMINI_VERSION}/{job.id}",
-                             headers=self._headers(creds, backend))
+        url = f"{creds.url(GEMINI_BASE)}/{GEMINI_VERSION}/{wire.resource_path(job.id)}"
+        return httpx.Request("GET", url, headers=self._headers(creds, backend))
 
     def parse_job(self, response: httpx.Response, previous: Job | None = None) -> Job:
         wire_errors.raise_for(response, during="job")

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from .engine import Fetched, Sleep, Steps, failure_of
+from .engine import UNUSABLE_URL, Fetched, Sleep, Steps, failure_of
 from .errors import (
     ConfigError,
     ContentPolicyError,
@@ -165,7 +165,12 @@ class Lifecycle:
         elif family is not None:
             raise ConfigError(f"{entry.provider} jobs have no endpoint families: leave out "
                               f"--family {family}")
-        response = yield tag(adapter.build_poll(job, creds), adapter.name)
+        try:
+            poll = adapter.build_poll(job, creds)
+        except UNUSABLE_URL as exc:  # a typo'd or pasted id no URL can carry
+            raise ConfigError(f"{job_id[:80]!r} is not a {entry.provider} job id ({exc})"
+                              ) from None
+        response = yield tag(poll, adapter.name)
         polled: Job = adapter.parse_job(response, job)
         return polled.model_copy(update={"provider": entry.provider, "model": entry.model,
                                          "credential": creds.name})

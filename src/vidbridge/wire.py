@@ -18,9 +18,11 @@ adapter's table does not know, and ``timestamp`` reads epoch times without overf
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -161,3 +163,48 @@ def endpoint(text: str) -> httpx.URL:
             _ENDPOINTS.clear()
         url = _ENDPOINTS[text] = httpx.URL(text)
     return url
+
+
+# What a job id is nearly always (UUIDs, ``video_...``, digits): kept as it is, unquoted.
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
+def segment(value: str) -> str:
+    """A provider's job id as one URL path segment, for the poll, cancel and download URLs.
+
+    The id comes from an answer (or a person's ``--adopt``); a ``/``, ``?``, ``#`` or ``..``
+    in it must not steer a request carrying our key elsewhere on the provider's host (httpx
+    resolves ``..``). Such characters are percent-encoded; an empty, ``.`` or ``..`` id is
+    ``httpx.InvalidURL``, which the engine reports as the answer's ``ProviderError``.
+    """
+    if value in ("", ".", ".."):
+        raise httpx.InvalidURL(f"{value!r} is not a job id a URL path can carry")
+    return value if _PLAIN_SEGMENT.fullmatch(value) else quote(value, safe="")
+
+
+def resource_path(name: str) -> str:
+    """A resource name made of segments (``models/veo-3.1/operations/abc``), each one
+    ``segment``-checked: its slashes stay, nothing else in it can add or climb a level."""
+    return "/".join(segment(part) for part in name.split("/"))
+
+
+_HOST_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def host_label(value: str) -> str:
+    """``value`` (a region such as ``us-central1``) as one DNS label of a host name, else
+    ``httpx.InvalidURL``: a region read from a job id must not name another host."""
+    if not _HOST_LABEL.fullmatch(value):
+        raise httpx.InvalidURL(f"{value[:80]!r} is not a region a host name can carry")
+    return value
+
+
+def check_region(options: Mapping[str, str], provider: str, credential: str) -> None:
+    """A configured ``location`` option that ``host_label`` refuses, as a ``ConfigError``
+    when the credentials are checked (before any request), naming the option."""
+    from .errors import ConfigError
+
+    location = options.get("location")
+    if location is not None and not _HOST_LABEL.fullmatch(location):
+        raise ConfigError(f"{provider}: location {location[:80]!r} of credential {credential!r}"
+                          " is not a region such as us-central1 or global")

@@ -207,10 +207,25 @@ def test_a_plan_the_table_rejects_never_reaches_the_wire() -> None:
     (Credentials(options={"backend": "vertex", "project": "p", "location": "l"}), "OAuth token"),
     (Credentials(options={"backend": "gemini"}), r"no API key for gemini \(set \$GEMINI_API_KEY"),
     (Credentials(api_key=SecretStr(KEY), options={"backend": "aistudio"}), "backend must be"),
+    (Credentials(token=lambda: SecretStr(TOKEN), options={
+        "backend": "vertex", "project": "p", "location": "evil.example/x?"}),
+     "location 'evil.example/x\\?' of credential 'default' is not a region"),
 ])
 def test_bad_credentials_are_config_errors(creds: Credentials, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         VEO.check_credentials(creds)
+
+
+def test_a_region_read_from_a_job_id_cannot_name_another_host() -> None:
+    # A Vertex poll goes to the region in the operation's name; with our bearer token, so a
+    # name whose "region" is a host of its own is refused (the engine: a ProviderError).
+    job = Job(provider="veo", model="veo-3.1-generate-001", status="running", backend="vertex",
+              id="projects/p/locations/evil.example#/publishers/google/models/veo-3.1-"
+                 "generate-001/operations/op1")
+    with pytest.raises(httpx.InvalidURL, match="not a region"):
+        VEO.build_poll(job, VERTEX)
+    fine = job.model_copy(update={"id": job.id.replace("evil.example#", "europe-west4")})
+    assert VEO.build_poll(fine, VERTEX).url.host == "europe-west4-aiplatform.googleapis.com"
 
 
 def test_backend_comes_from_the_options() -> None:

@@ -126,3 +126,21 @@ def test_family_is_refused_for_a_provider_without_families(sim: tuple[str, Count
     refused = CliRunner().invoke(app, ["jobs", "reconcile", key, "--adopt", "task-1",
                                        "--family", "image2video"])
     assert refused.exit_code != 0 and "runway jobs have no endpoint families" in refused.output
+
+
+@pytest.mark.parametrize("pasted", ["..", "."])
+def test_an_id_no_url_can_carry_is_refused_before_any_request(sim: tuple[str, Counting],
+                                                              tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              pasted: str) -> None:
+    lost = Lost(tmp_path, sim[0], monkeypatch)
+    with _client(lost.config) as client:
+        plan = client.core.plan(VideoRequest(prompt="a lantern", duration=5), RUNWAY.model)
+    ledger = Ledger(lost.ledger_path)
+    key = ledger.intent("runway-lost", plan, credential="runway")
+    ledger.close()
+    refused = CliRunner().invoke(app, ["jobs", "reconcile", key, "--adopt", pasted])
+    assert refused.exit_code == 1
+    assert refused.output.strip() == (f"error: {pasted!r} is not a runway job id ({pasted!r} "
+                                      "is not a job id a URL path can carry)")
+    assert Ledger(lost.ledger_path).get(key).state == "intent"

@@ -38,7 +38,7 @@ from ..errors import VidbridgeError
 from ..models import Job, Plan
 from ..normalisation import normalise
 from ..provider import VideoProvider
-from .scenarios import image_request, text_request
+from .scenarios import fake_credentials, image_request, text_request
 
 FUZZ_EXAMPLES = 300
 SLOW_EXAMPLES = 3000
@@ -213,6 +213,23 @@ def fuzz_plan(provider: VideoProvider) -> Plan | None:
 
 # --- the suite ----------------------------------------------------------------------------------
 
+# Job ids an answer (or a person's --adopt) might carry that would steer a request carrying
+# the key elsewhere on the provider's host if pasted into its URL as they are.
+STEERING_IDS = ("/../../escape", "?escape=1", "#escape", "/%2e%2e/escape")
+
+
+def steered(request: httpx.Request, plain: httpx.Request, plain_id: str) -> bool:
+    """Whether ``request`` (built for ``plain_id`` + a ``STEERING_IDS`` suffix) left the
+    place ``plain`` (built for ``plain_id``) has: another host, an ``escape`` query or a
+    fragment, or a path that does not keep the plain one up to and including the id."""
+    url, raw = request.url, request.url.raw_path.split(b"?")[0]
+    if url.host != plain.url.host or "escape" in url.params or url.fragment:
+        return True
+    known, placed = plain.url.raw_path.split(b"?")[0], plain_id.encode()
+    at = known.find(placed)
+    return not raw.startswith(known[:at + len(placed)]) if at >= 0 else raw != known
+
+
 class ParserFuzzSuite:
     """Every parser of an adapter under hostile answers: only ``VidbridgeError`` comes out."""
 
@@ -284,3 +301,32 @@ class ParserFuzzSuite:
         if parse_lookup is None:
             pytest.skip(f"{provider.name} has no parse_lookup")
         assert self.check(lambda r: parse_lookup(r, plan), seeds, examples)
+
+    def test_a_job_id_cannot_steer_a_request(self, provider: VideoProvider,
+                                             previous: Job) -> None:
+        """A hostile id is percent-encoded or refused (``httpx.InvalidURL``, which the engine
+        reports as the answer's ``ProviderError``): never a path, query or host of its own."""
+        creds = fake_credentials(provider)
+        builders: list[Callable[[Job], httpx.Request | None]] = [
+            lambda job: provider.build_poll(job, creds),
+            lambda job: provider.build_cancel(job, creds),
+            lambda job: provider.build_download(job.model_copy(update={"output_url": None}),
+                                                creds, "video")]
+        checked = 0
+        for build in builders:
+            try:
+                plain = build(previous)
+            except (VidbridgeError, ValueError):
+                continue  # this adapter builds no such request from an id
+            if plain is None:
+                continue
+            for suffix in STEERING_IDS:
+                job = previous.model_copy(update={"id": previous.id + suffix})
+                try:
+                    request = build(job)
+                except (httpx.InvalidURL, VidbridgeError):
+                    continue
+                assert request is not None and not steered(request, plain, previous.id), (
+                    f"job id {job.id!r} steered {request.method} to {request.url}")
+                checked += 1
+        assert checked, "no request was built from a job id"
