@@ -326,7 +326,8 @@ class ParserFuzzSuite:
                     request = build(job)
                 except (httpx.InvalidURL, VidbridgeError):
                     continue
-                assert request is not None and not steered(request, plain, previous.id), (
+                assert request is not None, f"job id {job.id!r} built no request"
+                assert not steered(request, plain, previous.id), (
                     f"job id {job.id!r} steered {request.method} to {request.url}")
                 checked += 1
         assert checked, "no request was built from a job id"
