@@ -172,3 +172,14 @@ def test_files_that_cannot_be_read_or_parsed_are_noted_not_fatal(tmp_path: Path)
     assert f"{tmp_path / 'deep.py'}: not scanned: nested too deeply" in result.stdout
     assert f"{tmp_path / 'dangling.py'}: not scanned: cannot read" in result.stdout
     assert "pkg.py" not in result.stdout
+
+
+def test_json_keeps_stdout_to_the_sites_and_names_unscanned_files_on_stderr(
+        tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text("def (:\n")
+    (tmp_path / "fine.py").write_text("x = 1\n")
+    result = CliRunner().invoke(app, ["migrate", str(tmp_path), "-c", SIMULATOR, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == []
+    assert result.stderr.startswith(f"{tmp_path / 'broken.py'}: not scanned: ")
+    assert len(result.stderr.splitlines()) == 1

@@ -43,7 +43,10 @@ def migrate(
     else:
         emit(reports, as_json, lambda: report.table(reports) if reports else
              "no video-generation call sites found")
-        if not as_json:
+        if as_json:  # stdout stays the sites' JSON; what was not read still gets said
+            for unread in (file for file in files if file.error):
+                print(f"{unread.path}: {unread.error}", file=sys.stderr)
+        else:
             counts = report.summary(reports)
             if counts:
                 console().print(", ".join(f"{n} {verdict}" for verdict, n in counts.items()))
