@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -310,14 +311,19 @@ def test_backoff_never_overflows_after_many_rounds() -> None:
     assert PollPolicy().interval(5000, random.Random(1)) == pytest.approx(20.0, rel=0.11)
 
 
-@pytest.mark.parametrize("where", ["directory", "under_a_file", "device"])
+@pytest.mark.parametrize("where", ["directory", "under_a_file", "device", "name_too_long",
+                                   "unwritable_folder"])
 def test_an_unwritable_output_is_refused_before_any_submit(mode: str, tmp_path: Path,
                                                           where: str) -> None:
     from vidbridge import ConfigError
 
+    if where == "unwritable_folder" and os.geteuid() == 0:
+        pytest.skip("root may write in any folder")
     (tmp_path / "file").write_text("")
+    (tmp_path / "locked").mkdir(mode=0o500)
     output = {"directory": tmp_path, "under_a_file": tmp_path / "file" / "v.mp4",
-              "device": Path("/dev/null")}[where]
+              "device": Path("/dev/null"), "name_too_long": tmp_path / ("v" * 230 + ".mp4"),
+              "unwritable_folder": tmp_path / "locked" / "new" / "v.mp4"}[where]
     server = FakeAcme()
     with pytest.raises(ConfigError, match=f"output {output}: "):
         runner(mode, server)("generate", REQUEST, model="acme:motion-2", output=output)
