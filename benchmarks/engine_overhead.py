@@ -17,6 +17,10 @@ Prints the median CPU ms per job of each and the ratios to the baseline (target 
 Rounds are short and each turn runs the three in a new random order, so a slow spell of a
 shared machine (other processes, a noisy neighbour) lands on all three alike, and none always
 runs after the same other one (whose code and data it would find in the CPU caches, or not).
+The ratios are for a quiet machine. A busy neighbour slows every contender, vidbridge (a
+larger working set in the shared caches) a little more: on the 2-core CI VM, a memory-bound
+process on the other core took the baseline from 1.25 to 2.2 ms and the ratios from 1.05 to
+1.13; slow spells of the host (nothing busy inside the VM) do the same.
 Run: .venv/bin/python benchmarks/engine_overhead.py [jobs_per_round] [rounds]
 """
 
