@@ -50,6 +50,30 @@ def connect(location: str | Path) -> Connection:
     return db
 
 
+def open_with(location: str | Path, script: str, what: str) -> Connection:
+    """``connect`` and run the ``script`` that makes the tables; a file, folder or table that
+    is not one of ours is one ``ConfigError`` naming ``what`` it was to be and where."""
+    try:
+        db = connect(location)
+        db.executescript(script)
+    except (sqlite3.DatabaseError, OSError) as exc:
+        raise unusable(str(location), exc, what) from None
+    return db
+
+
+def unusable(location: str, exc: BaseException, what: str,
+             fix: str = "give it a new path, or one of vidbridge's SQLite files") -> ConfigError:
+    """The one-line error for a ``what`` (ledger, video store...) that cannot be opened."""
+    if "locked" in str(exc):  # one of ours, busy: the 30 s busy timeout ran out
+        return ConfigError(f"{what} {display(location)}: another process held it locked for "
+                           "over 30 s; try again when it is done")
+    why = ("it is a directory" if Path(location).is_dir()
+           else f"{exc.filename} is not a folder" if isinstance(exc, OSError) and exc.filename
+           else "file is not a database" if "not a database" in str(exc)
+           else str(exc))
+    return ConfigError(f"{what} {display(location)}: not a vidbridge {what} ({why}); {fix}")
+
+
 def display(location: str | Path) -> str:
     """Where a database is, for messages: a URL without its password."""
     text = str(location)

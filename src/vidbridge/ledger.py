@@ -197,17 +197,8 @@ class Entry:
 
 def unusable_ledger(location: str, exc: BaseException) -> ConfigError:
     """A file, folder or table that is not a ledger: named, with what to do, in one line."""
-    path = Path(location)
-    if "locked" in str(exc):  # a ledger, busy: the 30 s busy timeout ran out
-        return ConfigError(f"ledger {_sql.display(location)}: another process held it locked "
-                           "for over 30 s; try again when it is done")
-    why = ("it is a directory" if path.is_dir()
-           else f"{exc.filename} is not a folder" if isinstance(exc, OSError) and exc.filename
-           else "file is not a database" if "not a database" in str(exc)
-           else str(exc))
-    return ConfigError(f"ledger {_sql.display(location)}: not a vidbridge ledger ({why}); point "
-                       "$VIDBRIDGE_LEDGER (or `ledger` in the config) at a new path or a "
-                       "vidbridge SQLite file")
+    return _sql.unusable(location, exc, "ledger", "point $VIDBRIDGE_LEDGER (or `ledger` in the "
+                         "config) at a new path or a vidbridge SQLite file")
 
 
 def default_ledger_path() -> Path:

@@ -133,8 +133,7 @@ class DeliveryLog:
         location = str(path)
         self._lock = threading.Lock()
         # A SQLite path, or the gateway workers' shared postgresql:// URL.
-        self._db = _sql.connect(location)
-        self._db.executescript(SCHEMA)
+        self._db = _sql.open_with(location, SCHEMA, "webhook store")
 
     def add(self, delivery_id: str, url: str, event_type: str, video_id: str, payload: str,
             now: float) -> None:

@@ -81,8 +81,7 @@ class VideoStore:
         self.path = location
         self._lock = threading.Lock()
         # A path (SQLite, WAL) or a postgresql:// URL shared by several gateway workers.
-        self._db = _sql.connect(location)
-        self._db.executescript(SCHEMA)
+        self._db = _sql.open_with(location, SCHEMA, "video store")
 
     def _rows(self, sql: str, *args: Any) -> list[VideoRecord]:
         with self._lock:

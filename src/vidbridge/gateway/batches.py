@@ -78,8 +78,7 @@ class Batches:
     """The files and batches tables, and the tasks feeding accepted batches."""
 
     def __init__(self, location: str) -> None:
-        self.db = _sql.connect(location)
-        self.db.executescript(SCHEMA)
+        self.db = _sql.open_with(location, SCHEMA, "batch store")
         self.tasks: set[asyncio.Task[None]] = set()
 
     # -- files ---------------------------------------------------------------------------------

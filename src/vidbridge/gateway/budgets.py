@@ -90,8 +90,7 @@ class UsageStore:
         self.path = location
         self.lock = threading.RLock()
         # A SQLite path, or the workers' shared postgresql:// URL (budgets span all workers).
-        self.db = _sql.connect(location)
-        self.db.executescript(SCHEMA)
+        self.db = _sql.open_with(location, SCHEMA, "usage store")
 
     def query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         with self.lock:

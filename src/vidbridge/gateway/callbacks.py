@@ -75,8 +75,7 @@ class CallbackTokens:
         self.base = public_url.rstrip("/")
         self.clock = clock
         self._lock = threading.Lock()
-        self._db = _sql.connect(str(location))
-        self._db.executescript(SCHEMA)
+        self._db = _sql.open_with(location, SCHEMA, "callback store")
         self._minted: collections.OrderedDict[tuple[str, str], str] = (
             collections.OrderedDict())
 
