@@ -64,7 +64,7 @@ def raise_for(response: httpx.Response, during: str) -> None:
     error = body.get("error") if isinstance(body, dict) else None
     error = error if isinstance(error, dict) else {}
     message = str(error.get("message") or f"HTTP {response.status_code} from {PROVIDER}")
-    details = [item for item in error.get("details") or () if isinstance(item, dict)]
+    details = _objects(error.get("details"))
     reason = next((str(item["reason"]) for item in details if item.get("reason")), None)
     table = dict(SUBMIT_ERRORS if during == "submit" else JOB_ERRORS)
     if response.status_code == 400 and reason is None and POLICY_WORDS.search(message):
@@ -80,12 +80,11 @@ def failure(interaction: dict[str, Any]) -> tuple[str | None, str, str | None]:
     ``kind`` is ``content_policy``, ``transient`` or None, for the job's ``meta["failure"]``.
     """
     found: list[tuple[str | None, str]] = []
-    for item in interaction.get("errors") or ():
-        if isinstance(item, dict):
-            found.append((_text(item.get("code")), str(item.get("message") or "")))
+    for item in _objects(interaction.get("errors")):
+        found.append((_text(item.get("code")), str(item.get("message") or "")))
     transient = False
-    for step in interaction.get("steps") or ():
-        status = step.get("error") if isinstance(step, dict) else None
+    for step in _objects(interaction.get("steps")):
+        status = step.get("error")
         if isinstance(status, dict):
             transient = transient or status.get("code") in TRANSIENT_CODES
             found.append((_text(status.get("code")), str(status.get("message") or "")))
@@ -100,13 +99,20 @@ def failure(interaction: dict[str, Any]) -> tuple[str | None, str, str | None]:
 def video_of(interaction: dict[str, Any]) -> dict[str, Any] | None:
     """The last video content block of the last ``model_output`` step (REST has no
     ``output_video``: that is an SDK convenience, per the Omni guide)."""
-    for step in reversed([s for s in interaction.get("steps") or () if isinstance(s, dict)]):
+    for step in _objects(interaction.get("steps"))[::-1]:
         if step.get("type") != "model_output":
             continue
-        for content in reversed([c for c in step.get("content") or () if isinstance(c, dict)]):
+        for content in _objects(step.get("content"))[::-1]:
             if content.get("type") == "video" and (content.get("data") or content.get("uri")):
                 return content
     return None
+
+
+def _objects(value: Any) -> list[dict[str, Any]]:
+    """The objects of a JSON array, else none: an answer's ``steps`` may be anything."""
+    objects: list[dict[str, Any]] = (
+        [item for item in value if isinstance(item, dict)] if isinstance(value, list) else [])
+    return objects
 
 
 def _text(value: Any) -> str | None:

@@ -298,3 +298,14 @@ def test_a_config_row_like_a_table_row_sends_its_own_id() -> None:
     unknown = base.model_copy(update={"model": "gemini-omni-9-flash"})
     with pytest.raises(ModelUnavailableError, match="no backend"):
         OMNI.build_submit(unknown, GEMINI)
+
+
+@pytest.mark.parametrize("junk", [True, 3, "steps", {"type": "model_output"}])
+def test_steps_errors_or_content_that_are_not_arrays_are_a_failed_job(junk: Any) -> None:
+    # Found by the parser fuzz suite: `steps: true` raised TypeError out of parse_job.
+    previous = Job(provider="omni", model="gemini-omni-1.2-flash", id="v1_x", status="running")
+    for body in ({"steps": junk}, {"errors": junk},
+                 {"steps": [{"type": "model_output", "content": junk}]}):
+        answer = {"id": "v1_x", "status": "completed", "object": "interaction", **body}
+        job = OMNI.parse_job(httpx.Response(200, json=answer), previous)
+        assert job.status == "failed" and job.output_url is None
