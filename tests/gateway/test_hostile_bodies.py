@@ -42,6 +42,12 @@ CASES = [
     ("POST", "/videos", b'{"prompt": "p", "model": ["sora-2"]}', "invalid_type", "model"),
     ("POST", "/videos", b'{"prompt": "p", "model": {"id": "sora-2"}}', "invalid_type", "model"),
     ("POST", "/videos", b'{"prompt": "p", "model": 2}', "invalid_type", "model"),
+    # The extensions endpoint takes prompt, seconds and video: anything else is not dropped.
+    ("POST", "/videos/extensions", b'{"prompt": "p", "seconds": "4", "video": {"id": "v"}, '
+     b'"model": "sora-2"}', "unknown_parameter", "model"),
+    ("POST", "/videos/extensions", b'{"prompt": "p", "seconds": "4", "video": {"id": "v"}, '
+     b'"input_reference": {"image_url": "https://example.com/a.png"}}', "unknown_parameter",
+     "input_reference"),
 ]
 
 
@@ -109,3 +115,14 @@ def test_a_declared_length_past_the_cap_is_413_whatever_its_digits(declared: byt
     asyncio.run(BodyLimit(app, max_bytes=1024)(scope, receive, send))
     assert sent[0]["status"] == 413
     assert json.loads(sent[1]["body"])["error"]["code"] == "request_too_large"
+
+
+def test_an_extension_with_an_uploaded_reference_is_refused_not_dropped(gw: Running) -> None:
+    answer = httpx.post(gw.v1 + "/videos/extensions", headers={"authorization": f"Bearer {KEY}"},
+                        data={"prompt": "more", "seconds": "4", "video[id]": "video_x"},
+                        files={"input_reference": ("a.png", b"\x89PNG\r\n\x1a\n", "image/png")},
+                        timeout=30)
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert (error["code"], error["param"]) == ("unknown_parameter", "input_reference")
+    assert error["message"].startswith("Unknown parameter: 'input_reference'.")

@@ -179,6 +179,12 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
 
     async def extend(request: Request, view: AsyncVideos) -> Response:
         fields = await _create_fields(request)
+        unknown = sorted(set(fields) - EXTEND_FIELDS)
+        if unknown:  # e.g. a model or an input_reference: refused, never silently dropped
+            raise e.BadRequestError(
+                f"Unknown parameter: '{unknown[0][:80]}'. POST /v1/videos/extensions takes "
+                "prompt, seconds and video; the extension runs where the source video's "
+                "route sends it.", param=unknown[0][:80], code="unknown_parameter")
         video = fields.get("video")
         if video is None and "video[id]" in fields:  # the SDK's flattening of {"id"}
             video = {"id": fields["video[id]"]}
@@ -271,6 +277,11 @@ async def _content(service: VideoService, owner: str | None, video_id: str,
 
 
 # --- request bodies ----------------------------------------------------------------------------
+
+# What the official extensions endpoint takes (openai SDK ``video_extend_params``), and the
+# SDK's multipart flattening of ``video={"id": ...}``.
+EXTEND_FIELDS = frozenset({"prompt", "seconds", "video", "video[id]"})
+
 
 async def _create_fields(request: Request) -> dict[str, Any]:
     """The create parameters from JSON or multipart (what the SDK always sends)."""
