@@ -51,6 +51,26 @@ def test_a_usage_error_is_exit_code_2_without_a_panel(runner: CliRunner) -> None
     assert "No such option: --nosuch" in result.output and "╭" not in result.output
 
 
+@pytest.mark.parametrize(("args", "line"), [
+    (["check", "x", "--nosuch"], "No such option: --nosuch; see 'vidbridge check --help'"),
+    (["nosuch"], "No such command 'nosuch'; see 'vidbridge --help'"),
+    (["--nosuch"], "No such option: --nosuch; see 'vidbridge --help'"),
+    (["generate"], "Missing argument 'prompt'; see 'vidbridge generate --help'"),
+    (["generate", "a kite", "--duration", "long"],
+     "Invalid value for '--duration': Input should be a valid number, unable to parse string "
+     "as a number; see 'vidbridge generate --help'"),
+])
+def test_a_usage_error_is_one_line(runner: CliRunner, args: list[str], line: str) -> None:
+    result = runner.invoke(app, args, prog_name="vidbridge")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"error: {line}"] and result.stdout == ""
+
+
+def test_a_bare_group_still_shows_its_help(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["jobs"], prog_name="vidbridge")
+    assert "Usage: vidbridge jobs" in result.output and "error:" not in result.output
+
+
 def test_models_json_is_the_table_as_data(runner: CliRunner) -> None:
     result = runner.invoke(app, ["models", "veo", "--json"])
     assert result.exit_code == 0, result.output

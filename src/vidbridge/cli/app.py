@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from .failures import EXIT_ERROR, EXIT_INTERRUPTED, describe
+from .failures import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, describe
 
 DEBUG_KEY = "vidbridge.debug"
 
@@ -30,12 +30,19 @@ class VidbridgeGroup(TyperGroup):
         if "--debug" in args[:cut] or os.environ.get("VIDBRIDGE_DEBUG") == "1":
             ctx.meta[DEBUG_KEY] = True
             args = [arg for arg in args[:cut] if arg != "--debug"] + args[cut:]
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except TyperException as exc:  # `vidbridge --nosuch`
+            one_line_usage(exc)
+            raise
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (TyperException, typer.Exit, typer.Abort):  # usage errors, exits: click's job
+        except TyperException as exc:  # `vidbridge nosuch`, `vidbridge generate --nosuch`
+            one_line_usage(exc)
+            raise
+        except (typer.Exit, typer.Abort):  # exits: click's job
             raise
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
@@ -47,6 +54,20 @@ class VidbridgeGroup(TyperGroup):
                 traceback.print_exception(exc, file=sys.stderr)
             print(f"error: {describe(exc)}", file=sys.stderr)
             raise typer.Exit(getattr(exc, "exit_code", EXIT_ERROR)) from None
+
+
+def one_line_usage(exc: TyperException) -> None:
+    """A usage error (click's, vendored by Typer: exit code 2, ``format_message``) as one
+    line, ``error: No such option: --x; see 'vidbridge generate --help'``, instead of
+    click's four; help shown for a bare group (``NoArgsIsHelpError``) stays help."""
+    message = getattr(exc, "format_message", None)
+    if getattr(exc, "exit_code", None) != EXIT_USAGE or message is None or (
+            type(exc).__name__ == "NoArgsIsHelpError"):
+        return
+    usage_ctx = getattr(exc, "ctx", None)
+    hint = f"; see '{usage_ctx.command_path} --help'" if usage_ctx is not None else ""
+    print(f"error: {message().rstrip('.')}{hint}", file=sys.stderr)
+    raise typer.Exit(EXIT_USAGE) from None
 
 
 # Plain (click-style) help and usage errors: Typer's Rich help pulls in rich.markdown and
