@@ -268,3 +268,50 @@ def test_an_output_that_is_a_directory_is_one_line_before_any_http(runner: CliRu
     assert result.exit_code == 1
     assert one_error_line(result) == (f"error: output {isolated}: is a directory; give a file "
                                       f"path such as {isolated / 'video.mp4'}")
+
+
+def test_ctrl_c_cancels_on_a_new_bounded_connection_not_the_interrupted_client() -> None:
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+    from types import SimpleNamespace
+
+    import httpx
+
+    from vidbridge.cli.progress import cancel_or_explain
+    from vidbridge.models import Job
+
+    class Cancelled(BaseHTTPRequestHandler):
+        def do_DELETE(self) -> None:  # noqa: N802 - http.server's naming
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Cancelled)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    silent = socket.socket()  # accepts (the kernel's backlog) and never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    job = Job(provider="runway", model="gen4.5", id="task-1", status="running")
+
+    def core(port: int) -> SimpleNamespace:
+        adapter = SimpleNamespace(
+            build_cancel=lambda job, creds: httpx.Request(
+                "DELETE", f"http://127.0.0.1:{port}/v1/tasks/{job.id}"),
+            raise_for_error=lambda response: response.raise_for_status())
+        return SimpleNamespace(adapter=lambda name: adapter, creds_for=lambda *names: None)
+
+    interrupted = SimpleNamespace(send=lambda request: pytest.fail("used the old pool"))
+    try:
+        done = cancel_or_explain(SimpleNamespace(core=core(server.server_address[1]),
+                                                 http=interrupted), job)
+        assert done == "cancelled runway job task-1"
+        hung = cancel_or_explain(SimpleNamespace(core=core(silent.getsockname()[1]),
+                                                 http=interrupted), job, timeout=0.2)
+        assert hung.startswith("could not cancel runway job task-1 (") and \
+            hung.endswith("vidbridge resume task-1")
+    finally:
+        server.server_close()
+        silent.close()

@@ -123,9 +123,19 @@ def summary(result: VideoResult) -> list[str]:
     return lines
 
 
-def cancel_or_explain(client: Any, job: Job | None) -> str:
+# How long the cancel after Ctrl-C may take: the user is leaving, not waiting a read timeout.
+CANCEL_TIMEOUT_S = 10.0
+
+
+def cancel_or_explain(client: Any, job: Job | None, timeout: float = CANCEL_TIMEOUT_S) -> str:
     """After Ctrl-C: cancel the remote job where the provider allows it, else say how to
-    pick it up again. Never raises: the user is leaving."""
+    pick it up again. Never raises: the user is leaving.
+
+    The cancel goes out on a new connection, not through ``client.http``: the interrupt may
+    have landed inside that client's connection pool, whose state (a lock, a half-read
+    answer) is then not to be trusted."""
+    import httpx
+
     if job is None:
         return "interrupted before any provider accepted the job: nothing to cancel"
     core = client.core
@@ -133,7 +143,8 @@ def cancel_or_explain(client: Any, job: Job | None) -> str:
         adapter = core.adapter(job.provider)
         request = adapter.build_cancel(job, core.creds_for(job.provider, job.credential))
         if request is not None:
-            adapter.raise_for_error(client.http.send(request))
+            with httpx.Client(timeout=timeout) as fresh:
+                adapter.raise_for_error(fresh.send(request))
             return f"cancelled {job.provider} job {job.id}"
     except Exception as exc:  # noqa: BLE001 - report and leave; the id below still works
         return (f"could not cancel {job.provider} job {job.id} ({exc}); it may still run: "
