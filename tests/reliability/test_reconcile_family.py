@@ -59,6 +59,15 @@ class Lost:
     def reconcile(self, *options: str) -> Any:
         return CliRunner().invoke(app, ["jobs", "reconcile", self.key, *options])
 
+    def runway_intent(self) -> str:
+        """A Runway submit's intent in the same ledger (Runway has no endpoint families)."""
+        with _client(self.config) as client:
+            plan = client.core.plan(VideoRequest(prompt="a lantern", duration=5), RUNWAY.model)
+        ledger = Ledger(self.ledger_path)
+        key = ledger.intent("runway-lost", plan, credential="runway")
+        ledger.close()
+        return key
+
     def state(self) -> tuple[str, str | None, str | None]:
         ledger = Ledger(self.ledger_path)
         entry = ledger.get(self.key)
@@ -118,11 +127,7 @@ def test_family_is_refused_for_a_provider_without_families(sim: tuple[str, Count
                                                           monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:
     lost = Lost(tmp_path, sim[0], monkeypatch)
-    with _client(lost.config) as client:
-        plan = client.core.plan(VideoRequest(prompt="a lantern", duration=5), RUNWAY.model)
-    ledger = Ledger(lost.ledger_path)
-    key = ledger.intent("runway-lost", plan, credential="runway")
-    ledger.close()
+    key = lost.runway_intent()
     refused = CliRunner().invoke(app, ["jobs", "reconcile", key, "--adopt", "task-1",
                                        "--family", "image2video"])
     assert refused.exit_code != 0 and "runway jobs have no endpoint families" in refused.output
@@ -134,11 +139,7 @@ def test_an_id_no_url_can_carry_is_refused_before_any_request(sim: tuple[str, Co
                                                               monkeypatch: pytest.MonkeyPatch,
                                                               pasted: str) -> None:
     lost = Lost(tmp_path, sim[0], monkeypatch)
-    with _client(lost.config) as client:
-        plan = client.core.plan(VideoRequest(prompt="a lantern", duration=5), RUNWAY.model)
-    ledger = Ledger(lost.ledger_path)
-    key = ledger.intent("runway-lost", plan, credential="runway")
-    ledger.close()
+    key = lost.runway_intent()
     refused = CliRunner().invoke(app, ["jobs", "reconcile", key, "--adopt", pasted])
     assert refused.exit_code == 1
     assert refused.output.strip() == (f"error: {pasted!r} is not a runway job id ({pasted!r} "
