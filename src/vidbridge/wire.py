@@ -7,6 +7,9 @@ object missing its id, a field of the wrong type -- becomes a ``ProviderError`` 
 the provider, the HTTP status, what was expected and a short excerpt of what came, never a
 ``KeyError`` or ``TypeError``. ``unknown_status`` does the same for a status value an
 adapter's table does not know, and ``timestamp`` reads epoch times without overflowing.
+The way back, from an answer's values to the next URL: ``segment`` (a job id),
+``resource_path`` (a name with slashes) and ``host_label`` (a region in a host name), so an
+id cannot send a request that carries the key anywhere else.
 
     class Task(wire.WireModel):
         id: str
