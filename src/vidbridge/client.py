@@ -75,6 +75,14 @@ def credentials_from_env(adapter: VideoProvider, name: str = "env",
     return Credentials(name=name, **secrets)
 
 
+def refuse_empty(**names: str | None) -> None:
+    """An empty (or blank) name is a mistake, not "none given": an unset ``$ORDER_ID`` in
+    ``--request-id "$ORDER_ID"`` would otherwise make a fresh key, and a rerun pay again."""
+    for field, value in names.items():
+        if value is not None and not value.strip():
+            raise ConfigError(f"{field} is empty: give one, or leave it out")
+
+
 class ClientCore:
     """Everything a client does, as step generators; the drivers only send and sleep."""
 
@@ -259,6 +267,7 @@ class ClientCore:
                        request_id: str | None = None) -> Steps[VideoResult]:
         """``request_id`` keys the ledger rows of this request (the gateway's video id)."""
         request = as_request(request)
+        refuse_empty(request_id=request_id, route=route, model=model)
         # A new id cannot have ledger rows yet: the per-candidate read is skipped.
         fresh, request_id = request_id is None, request_id or new_request_key()
         target = Path(output) if output is not None else None
@@ -355,6 +364,7 @@ class ClientCore:
     def check(self, request: VideoRequest | Mapping[str, Any],
               route: str | None = None) -> list[CandidateCheck]:
         """For each candidate of a route: can it serve, with which changes, at what cost."""
+        refuse_empty(route=route)
         name = route or (self.config.default_route if self.config else None)
         if name is None:
             raise ConfigError("check needs a route (load a config with routes)")

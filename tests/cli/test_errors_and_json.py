@@ -315,3 +315,18 @@ def test_ctrl_c_cancels_on_a_new_bounded_connection_not_the_interrupted_client()
     finally:
         server.server_close()
         silent.close()
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["generate", "a kite", "--model", "runway:gen4.5", "--request-id", ""],
+     "error: request_id is empty: give one, or leave it out"),
+    (["generate", "a kite", "--model", "runway:gen4.5", "--request-id", "  "],
+     "error: request_id is empty: give one, or leave it out"),
+    (["check", "a kite", "--route", ""], "error: route is empty: give one, or leave it out"),
+])
+def test_an_empty_name_is_refused_not_read_as_none(runner: CliRunner, isolated: Path,
+                                                   args: list[str], line: str) -> None:
+    # An unset $ORDER_ID in --request-id "$ORDER_ID" made a fresh key: a rerun paid again.
+    result = runner.invoke(app, [*args, "-c", SIMULATOR])
+    assert result.exit_code == 1
+    assert one_error_line(result) == line
