@@ -52,6 +52,20 @@ def test_an_invalid_config_exits_1_naming_the_problem(tmp_path: Path) -> None:
     assert "at least one candidate" in report["config"]["error"]  # type: ignore[index]
 
 
+def test_a_ledger_that_cannot_be_opened_is_a_row_and_exit_1(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = tmp_path / "notes.txt"
+    broken.write_text("not a ledger\n")
+    monkeypatch.setenv("VIDBRIDGE_LEDGER", str(broken))
+    code, report = doctor("-c", str(SIMULATOR))
+    assert code == 1
+    assert report["routes"] and report["config"]["valid"] is True  # type: ignore[index]
+    assert report["ledger"]["error"].startswith(  # type: ignore[index]
+        f"ledger {broken}: not a vidbridge ledger")
+    shown = CliRunner().invoke(app, ["doctor", "-c", str(SIMULATOR)])
+    assert shown.exit_code == 1 and "✗ ledger " in shown.output and "route default" in shown.output
+
+
 def test_a_route_of_retired_models_only_exits_1(tmp_path: Path) -> None:
     config = tmp_path / "retired.toml"
     text = SIMULATOR.read_text()

@@ -23,7 +23,8 @@ def doctor(
     as_json: JsonOption = False,
 ) -> None:
     """Check the config, credentials (names only), each route's candidates and the ledger.
-    Exit 1 when the config is invalid or a route has no usable candidate."""
+    Exit 1 when the config is invalid, a route has no usable candidate or the ledger cannot
+    be opened."""
     from ..client import VideoClient
     from ..config import load_config
     from ..errors import ConfigError
@@ -48,7 +49,7 @@ def doctor(
             report["online"] = probes(core, client.http)
     emit(report, as_json, lambda: render(report))
     bad_route = any(not route["usable"] for route in report["routes"])
-    if report["config"]["valid"] is False or bad_route:
+    if report["config"]["valid"] is False or bad_route or "error" in report["ledger"]:
         raise typer.Exit(1)
 
 
@@ -133,8 +134,15 @@ def routes(core: ClientCore) -> list[dict[str, Any]]:
 
 
 def ledger(core: ClientCore) -> dict[str, Any]:
-    pending = core.ledger.pending()
-    uncertain = core.ledger.uncertain()
+    """The ledger's pending and uncertain jobs; a ledger that cannot be opened is a row of the
+    report (``error``), like an invalid config, not the end of the check."""
+    from ..errors import ConfigError
+
+    try:
+        pending = core.ledger.pending()
+        uncertain = core.ledger.uncertain()
+    except ConfigError as exc:
+        return {"path": None, "error": str(exc), "pending": [], "uncertain": []}
     return {"path": core.ledger.path,
             "pending": [f"{job.provider}:{job.model} {job.id}" for job in pending],
             "uncertain": [f"{row['provider']}:{row['job']['model']} request "
@@ -205,8 +213,11 @@ def render(report: dict[str, Any]) -> Any:
                          + (f" — {c['reason']}" if c["reason"] and c["state"] != "live"
                             else ""))
     led = report["ledger"]
-    lines.append(f"  ledger: {led['path']}: {len(led['pending'])} pending, "
-                 f"{len(led['uncertain'])} uncertain")
+    if "error" in led:
+        lines.append(f"{marks[False]} {led['error']}")
+    else:
+        lines.append(f"  ledger: {led['path']}: {len(led['pending'])} pending, "
+                     f"{len(led['uncertain'])} uncertain")
     lines += [f"    pending {job}" for job in led["pending"]]
     lines += [f"    uncertain {job} (reconcile before retrying)" for job in led["uncertain"]]
     for probe in report.get("online", []):
