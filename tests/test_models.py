@@ -103,3 +103,13 @@ def test_capability_rows_carry_their_source_and_check_date() -> None:
     with pytest.raises(ValidationError, match="verified_on"):
         ModelCapabilities(durations=(8,), sizes={"16:9": {"720p": "1280x720"}},
                           verified_on="last tuesday")
+
+
+def test_a_file_that_is_not_an_image_is_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from vidbridge import CapabilityError
+
+    path = tmp_path / "notes.png"  # the name says PNG; the bytes decide
+    path.write_text("# not an image\n")
+    with pytest.raises(CapabilityError, match=f"{path} is not an image: its first bytes") as bad:
+        ImageInput.from_path(path)
+    assert bad.value.field == "image"

@@ -68,7 +68,14 @@ class ImageInput(Frozen):
     def from_path(cls, path: str | Path) -> ImageInput:
         """Read an image file; its type comes from its bytes, not its name."""
         data = Path(path).read_bytes()
-        return cls(data=data, mime_type=sniff_image_type(data))
+        mime_type = sniff_image_type(data)
+        if mime_type is None:  # else pydantic's "mime_type ... not None", naming no file
+            from ..errors import CapabilityError
+
+            raise CapabilityError(f"{path} is not an image: its first bytes are not those of a "
+                                  "PNG, JPEG, WebP or GIF file", field="image",
+                                  allowed=["a PNG, JPEG, WebP or GIF file"])
+        return cls(data=data, mime_type=mime_type)
 
     @property
     def size(self) -> tuple[int, int] | None:
