@@ -39,7 +39,8 @@ BODIES = [
     (b'{"endpoint": "/v1/videos", "input_file_id": "\\ud800"}', "invalid_value",
      "input_file_id"),
     (b'{"endpoint": "/v1/videos", "metadata": {"team": NaN}}', "invalid_json", None),
-    (b'{"endpoint": "/v1/videos", "metadata": {"team": "\\udfff"}}', "invalid_value", "team"),
+    (b'{"endpoint": "/v1/videos", "metadata": {"team": "\\udfff"}}', "invalid_value",
+     "metadata.team"),
 ]
 
 

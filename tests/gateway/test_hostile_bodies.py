@@ -37,7 +37,11 @@ CASES = [
     ("POST", "/videos", b'{"prompt": "p", "model": "sora-2\\ud800"}', "invalid_value", "model"),
     ("POST", "/videos", b'{"prompt": ["\\ud800"]}', "invalid_value", "prompt"),
     ("POST", "/videos", b'{"prompt": "p", "input_reference": {"image_url": "https://x/\\ud800"}}',
-     "invalid_value", "image_url"),
+     "invalid_value", "input_reference.image_url"),
+    # A nested field is named by its whole path, as OpenAI names nested parameters.
+    ("POST", "/videos", b'{"prompt": {"x": 1e999999}}', "invalid_value", "prompt.x"),
+    ("POST", "/videos", b'{"prompt": "p", "input_reference": [{"a": {"b": "\\udfff"}}]}',
+     "invalid_value", "input_reference.a.b"),
     ("POST", "/videos/video_x/remix", b'{"prompt": "\\ud800"}', "invalid_value", "prompt"),
     ("POST", "/videos", b'{"prompt": "p", "model": ["sora-2"]}', "invalid_type", "model"),
     ("POST", "/videos", b'{"prompt": "p", "model": {"id": "sora-2"}}', "invalid_type", "model"),

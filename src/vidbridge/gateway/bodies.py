@@ -70,20 +70,38 @@ def _items(value: Any) -> list[Any]:
     return [item for inner in value for item in _items(inner)]
 
 
+class _Refused(dict):  # type: ignore[type-arg]
+    """An object holding a refused value, handed up unraised so that each enclosing object
+    adds its key: the error names the whole path (``input_reference.image_url``), as OpenAI
+    names nested parameters, not the innermost key alone."""
+
+    def __init__(self, path: str | None, problem: str) -> None:
+        super().__init__()
+        self.path, self.problem = path, problem
+
+
+PROBLEMS = {
+    "number": "Invalid value for '{path}': a number longer than " + str(MAX_NUMBER_CHARS)
+              + " characters, or too large to represent.",
+    "surrogate": "Invalid value for '{path}': it holds a lone UTF-16 surrogate, which is not "
+                 "a character.",
+    "key": "Invalid field name: it holds a lone UTF-16 surrogate, which is not a character.",
+}
+
+
 def _checked(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for key, value in pairs:
         values = _items(value)
-        if any(isinstance(item, _Oversized) for item in values):
-            raise e.BadRequestError(
-                f"Invalid value for '{key}': a number longer than {MAX_NUMBER_CHARS} "
-                "characters, or too large to represent.", param=key, code="invalid_value")
+        inner = next((item for item in values if isinstance(item, _Refused)), None)
+        if inner is not None:
+            return inner if inner.path is None else _Refused(f"{key}.{inner.path}",
+                                                             inner.problem)
         if _unencodable(key):
-            raise e.BadRequestError("Invalid field name: it holds a lone UTF-16 surrogate, "
-                                    "which is not a character.", code="invalid_value")
+            return _Refused(None, "key")
+        if any(isinstance(item, _Oversized) for item in values):
+            return _Refused(key, "number")
         if any(isinstance(item, str) and _unencodable(item) for item in values):
-            raise e.BadRequestError(f"Invalid value for '{key}': it holds a lone UTF-16 "
-                                    "surrogate, which is not a character.", param=key,
-                                    code="invalid_value")
+            return _Refused(key, "surrogate")
     return dict(pairs)
 
 
@@ -116,6 +134,9 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
                               parse_constant=_refuse_constant, object_pairs_hook=_checked)
         except (json.JSONDecodeError, RecursionError):
             body = None
+    if isinstance(body, _Refused):
+        raise e.BadRequestError(PROBLEMS[body.problem].format(path=body.path), param=body.path,
+                                code="invalid_value")
     if isinstance(body, _Oversized):
         body = None
     if not isinstance(body, dict):
