@@ -452,8 +452,7 @@ def next_hop(request: httpx.Request, response: httpx.Response) -> httpx.Request:
         headers.pop("host", None)
         return httpx.Request("GET", url, headers=headers)
     except UNUSABLE_URL as exc:  # retried like a cut answer; a later one may redirect fine
-        raise httpx.RemoteProtocolError(f"redirect to an unusable location ({exc})",
-                                        request=request) from None
+        raise _unusable_location(exc, request) from None
 
 
 def _download_sync(client: httpx.Client, step: Download) -> Downloaded:

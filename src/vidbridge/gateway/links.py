@@ -75,7 +75,7 @@ class LinkSigner:
         expected = self._mac(video_id, variant, expiry)
         if not hmac.compare_digest(expected.encode(), signature.encode()):
             raise PermissionDeniedError(REFUSED, code="invalid_link")
-        if int(expires) <= self.clock():
+        if expiry <= self.clock():
             raise PermissionDeniedError(REFUSED, code="link_expired")
         return variant
 
