@@ -46,6 +46,11 @@ CASES = [
     ("POST", "/videos", b'{"prompt": "p", "model": ["sora-2"]}', "invalid_type", "model"),
     ("POST", "/videos", b'{"prompt": "p", "model": {"id": "sora-2"}}', "invalid_type", "model"),
     ("POST", "/videos", b'{"prompt": "p", "model": 2}', "invalid_type", "model"),
+    # A create takes the SDK's five fields: a misspelt one is refused, not dropped (a dropped
+    # "second" bought a video of the default length).
+    ("POST", "/videos", b'{"prompt": "p", "second": "8"}', "unknown_parameter", "second"),
+    ("POST", "/videos", b'{"prompt": "p", "characters": [{"id": "char_1"}]}',
+     "unknown_parameter", "characters"),
     # The extensions endpoint takes prompt, seconds and video: anything else is not dropped.
     ("POST", "/videos/extensions", b'{"prompt": "p", "seconds": "4", "video": {"id": "v"}, '
      b'"model": "sora-2"}', "unknown_parameter", "model"),
@@ -130,3 +135,19 @@ def test_an_extension_with_an_uploaded_reference_is_refused_not_dropped(gw: Runn
     error = answer.json()["error"]
     assert (error["code"], error["param"]) == ("unknown_parameter", "input_reference")
     assert error["message"].startswith("Unknown parameter: 'input_reference'.")
+
+
+@pytest.mark.parametrize("part", ["video", "prompt", "seconds", "image"])
+def test_a_create_with_a_stray_file_part_is_400_not_dropped(gw: Running, part: str) -> None:
+    before = len(httpx.get(gw.v1 + "/videos", headers=HEADERS, timeout=30).json()["data"])
+    answer = httpx.post(gw.v1 + "/videos", headers={"authorization": f"Bearer {KEY}"},
+                        data={} if part == "prompt" else {"prompt": "a lighthouse"},
+                        files={part: ("clip.mp4", b"\x00\x00\x00\x18ftypmp42", "video/mp4")},
+                        timeout=30)
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["param"] == part
+    if part in ("video", "image"):
+        assert error["code"] == "unknown_parameter"
+    after = httpx.get(gw.v1 + "/videos", headers=HEADERS, timeout=30).json()["data"]
+    assert len(after) == before  # nothing was made

@@ -134,6 +134,8 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
 
     async def create(request: Request, view: AsyncVideos) -> Response:
         fields = await _create_fields(request)
+        _refuse_unknown(fields, CREATE_FIELDS, "POST /v1/videos takes prompt, model, seconds, "
+                        "size and input_reference.")
         video = await view.create(
             prompt=cast(str, fields.get("prompt")), model=fields.get("model"),
             seconds=fields.get("seconds"), size=fields.get("size"),
@@ -179,12 +181,9 @@ def create_app(config: str | Path | Config | None, *, client: Any = None,
 
     async def extend(request: Request, view: AsyncVideos) -> Response:
         fields = await _create_fields(request)
-        unknown = sorted(set(fields) - EXTEND_FIELDS)
-        if unknown:  # e.g. a model or an input_reference: refused, never silently dropped
-            raise e.BadRequestError(
-                f"Unknown parameter: '{unknown[0][:80]}'. POST /v1/videos/extensions takes "
-                "prompt, seconds and video; the extension runs where the source video's "
-                "route sends it.", param=unknown[0][:80], code="unknown_parameter")
+        _refuse_unknown(fields, EXTEND_FIELDS, "POST /v1/videos/extensions takes prompt, "
+                        "seconds and video; the extension runs where the source video's route "
+                        "sends it.")
         video = fields.get("video")
         if video is None and "video[id]" in fields:  # the SDK's flattening of {"id"}
             video = {"id": fields["video[id]"]}
@@ -278,9 +277,19 @@ async def _content(service: VideoService, owner: str | None, video_id: str,
 
 # --- request bodies ----------------------------------------------------------------------------
 
-# What the official extensions endpoint takes (openai SDK ``video_extend_params``), and the
-# SDK's multipart flattening of ``video={"id": ...}``.
+# What the official endpoints take (openai SDK ``video_create_params``, ``video_extend_params``),
+# and the SDK's multipart flattening of ``video={"id": ...}``. Anything else is refused, never
+# dropped: a misspelt ``second`` would otherwise buy a video of the default length.
+CREATE_FIELDS = frozenset({"prompt", "model", "seconds", "size", "input_reference"})
 EXTEND_FIELDS = frozenset({"prompt", "seconds", "video", "video[id]"})
+
+
+def _refuse_unknown(fields: dict[str, Any], allowed: frozenset[str], takes: str) -> None:
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        name = unknown[0][:80]
+        raise e.BadRequestError(f"Unknown parameter: '{name}'. {takes}", param=name,
+                                code="unknown_parameter")
 
 
 async def _create_fields(request: Request) -> dict[str, Any]:
@@ -292,8 +301,9 @@ async def _create_fields(request: Request) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name, value in form.multi_items():
         if isinstance(value, UploadFile):
-            if name == "input_reference":
-                fields[name] = await value.read()
+            # Any other file part is kept by name, to be refused (or, as an extension's
+            # ``video``, answered "uploaded clips are not supported"), not dropped.
+            fields[name] = await value.read() if name == "input_reference" else value
         elif name == "input_reference[image_url]":  # the SDK's flattening of {"image_url"}
             fields["input_reference"] = {"image_url": value}
         elif name == "input_reference[file_id]":
