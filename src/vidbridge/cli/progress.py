@@ -134,7 +134,7 @@ def cancel_or_explain(client: Any, job: Job | None, timeout: float = CANCEL_TIME
     The cancel goes out on a new connection, not through ``client.http``: the interrupt may
     have landed inside that client's connection pool, whose state (a lock, a half-read
     answer) is then not to be trusted."""
-    import httpx
+    from .._http import ApiClient
 
     if job is None:
         return "interrupted before any provider accepted the job: nothing to cancel"
@@ -143,7 +143,7 @@ def cancel_or_explain(client: Any, job: Job | None, timeout: float = CANCEL_TIME
         adapter = core.adapter(job.provider)
         request = adapter.build_cancel(job, core.creds_for(job.provider, job.credential))
         if request is not None:
-            with httpx.Client(timeout=timeout) as fresh:
+            with ApiClient(timeout=timeout) as fresh:
                 adapter.raise_for_error(fresh.send(request))
             return f"cancelled {job.provider} job {job.id}"
     except Exception as exc:  # noqa: BLE001 - report and leave; the id below still works
