@@ -141,7 +141,7 @@ def test_requests_and_plans_raise_only_validation_or_vidbridge_errors(
 
 def test_a_truncated_png_is_a_capability_error_naming_the_image() -> None:
     request = VideoRequest(prompt="p", image=ImageInput(data=PNG[:40], mime_type="image/png"))
-    client = vidbridge.VideoClient(credentials={})
+    client = vidbridge.VideoClient(credentials={}, allow_retired=True)  # Sora is retired
     with pytest.raises(CapabilityError, match="image bytes cannot be read") as raised:
         client.plan(request, model="sora:sora-2")  # Sora checks the image matches the size
     assert raised.value.field == "image"

@@ -10,6 +10,7 @@ import pytest
 
 from vidbridge import (
     AllCandidatesFailedError,
+    CapabilityError,
     JobTimeoutError,
     ModelUnavailableError,
     SubmitUncertainError,
@@ -108,6 +109,33 @@ def test_retired_model_answering_404_falls_back_when_opted_in(mode: str) -> None
     assert result.attempts[0].error_kind == "model_unavailable"
     assert server.submits == {"beta": 1, "alpha": 1}
 
+
+
+def test_a_retired_model_named_directly_is_refused_before_any_http(mode: str) -> None:
+    server = FakeAcme()
+    run = make(mode, config(), server)
+    with pytest.raises(CapabilityError) as refused:
+        run("generate", REQUEST, model="beta:old-1")
+    assert (refused.value.field, refused.value.allowed) == ("model", ("beta:motion-2",))
+    message = str(refused.value)
+    assert "retired since 2026-09-24" in message and "suggested successor: beta:motion-2" in message
+    assert "allow_retired = true under [providers.beta]" in message
+    assert server.submits == {}
+    with pytest.raises(CapabilityError, match="retired"):  # planning says so too: no surprise
+        run.client.plan(REQUEST, model="beta:old-1")
+
+
+@pytest.mark.parametrize("where", ["config", "client"])
+def test_a_retired_model_named_directly_is_sent_when_allowed(mode: str, where: str) -> None:
+    gone = httpx.Response(404, json={"code": "no_model", "message": "model does not exist"})
+    server = FakeAcme(submit_script={"beta": [gone]})
+    raw = config()
+    if where == "config":
+        raw["providers"]["beta"]["allow_retired"] = True
+    run = make(mode, raw, server, allow_retired=where == "client")
+    with pytest.raises(ModelUnavailableError):
+        run("generate", REQUEST, model="beta:old-1")
+    assert server.submits == {"beta": 1}
 
 def test_capability_mismatch_skips_without_a_request(mode: str) -> None:
     server = FakeAcme()

@@ -92,9 +92,13 @@ class ClientCore:
                  policy: Policy = "nearest", deadline_s: float = DEFAULT_DEADLINE_S,
                  ledger: Ledger | None = None,
                  today: Callable[[], date] = date.today,
-                 max_concurrent: int | Mapping[str, int] | None = None) -> None:
+                 max_concurrent: int | Mapping[str, int] | None = None,
+                 allow_retired: bool = False) -> None:
         self.pm = pm or plugin_manager()
         self.today = today
+        # Send retired models too (a test kit replaying their wire, an archive's base URL);
+        # a config says it per provider (``allow_retired`` under [providers.NAME]).
+        self.allow_retired = allow_retired
         self.config = config
         self.credentials = dict(credentials or {})
         self.engine = Engine(clock=clock, poll_policy=poll or PollPolicy(),
@@ -205,11 +209,42 @@ class ClientCore:
         self._caps[(provider, model_id)] = caps
         return caps
 
+    def retired(self, provider: str, model_id: str, caps: ModelCapabilities) -> str | None:
+        """Why ``provider:model`` is not sent (it is retired, and neither this client nor the
+        provider's config entry allows retired models), else None. No HTTP: a retired model
+        costs nothing to refuse, and its provider would only refuse it."""
+        lifecycle = caps.lifecycle
+        if self.allow_retired or lifecycle.status(self.today()) != "retired":
+            return None
+        entry = self.config.providers.get(provider) if self.config is not None else None
+        if entry is not None and entry.allow_retired:
+            return None
+        return f"{provider}:{model_id} is {lifecycle.describe(self.today())}"
+
+    def refuse_retired(self, provider: str, model_id: str, caps: ModelCapabilities) -> None:
+        """A model named directly that is retired: refused like a value it cannot take,
+        with the provider's models that are still served."""
+        reason = self.retired(provider, model_id, caps)
+        if reason is None:
+            return
+        adapter = self.adapter(provider)
+        known = (self.config.model_ids(provider, adapter) if self.config is not None
+                 else list(adapter.models))
+        live = [f"{provider}:{model}" for model in known
+                if self.retired(provider, model, self.capabilities(provider, model)) is None]
+        raise CapabilityError(
+            f"{reason}; nothing was sent. Models of {provider} still served: "
+            f"{', '.join(live) or 'none (see vidbridge models for other providers)'}; if "
+            f"your base URL still serves it, set allow_retired = true under "
+            f"[providers.{provider}]",
+            field="model", allowed=live, model=f"{provider}:{model_id}")
+
     def plan(self, request: VideoRequest, model: str, policy: Policy | None = None,
              request_key: str = "") -> Plan:
         """Normalise ``request`` for ``provider:model`` (no HTTP)."""
         provider, model_id = split_model(model)
         caps = self.capabilities(provider, model_id)
+        self.refuse_retired(provider, model_id, caps)
         if request.extend is not None and request.extend.provider not in (
                 provider, self.config.plugin(provider) if self.config else provider):
             raise CapabilityError(

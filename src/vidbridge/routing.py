@@ -126,12 +126,10 @@ class Router:
     def screen(self, request: VideoRequest, spec: str, route: RouteConfig,
                policy: Policy | None, request_key: str = "") -> CandidateCheck:
         provider, _, model = spec.partition(":")
-        entry = self.config.providers[provider]
         caps = self.core.capabilities(provider, model)
-        lifecycle = caps.lifecycle
-        if lifecycle.status(self.core.today()) == "retired" and not entry.allow_retired:
-            return CandidateCheck(provider, model, False,
-                                  f"{spec} is {lifecycle.describe(self.core.today())}")
+        retired = self.core.retired(provider, model, caps)
+        if retired is not None:
+            return CandidateCheck(provider, model, False, retired)
         missing = self.config.missing_env(provider)
         if missing:
             return CandidateCheck(provider, model, False,

@@ -124,7 +124,8 @@ def never_called(request: httpx.Request) -> httpx.Response:
 
 
 def test_image_of_the_wrong_size_is_refused_before_upload() -> None:
-    client = VideoClient(credentials={"sora": CREDS}, transport=httpx.MockTransport(never_called))
+    client = VideoClient(credentials={"sora": CREDS}, allow_retired=True,
+                         transport=httpx.MockTransport(never_called))
     with pytest.raises(CapabilityError) as refused:
         client.generate(VideoRequest(prompt="x", image=png(1000, 1000)), model="sora:sora-2")
     assert refused.value.field == "image" and "1000x1000" in str(refused.value)
@@ -139,7 +140,8 @@ def test_the_builder_refuses_a_hand_made_plan_whose_image_does_not_match() -> No
 
 
 def test_a_plan_the_table_rejects_is_refused_before_any_http() -> None:
-    client = VideoClient(credentials={"sora": CREDS}, transport=httpx.MockTransport(never_called))
+    client = VideoClient(credentials={"sora": CREDS}, allow_retired=True,
+                         transport=httpx.MockTransport(never_called))
     with pytest.raises(CapabilityError, match="last frame"):
         client.generate(VideoRequest(prompt="x", image=png(), last_frame=png()),
                         model="sora:sora-2")
@@ -425,7 +427,7 @@ def test_generate_polls_with_the_hint_and_downloads(tmp_path: Path) -> None:
         return reply(200, next(replies), **{"openai-poll-after-ms": "1500"})
 
     client = VideoClient(credentials={"sora": CREDS}, transport=httpx.MockTransport(server),
-                         sleep=waits.append)
+                         sleep=waits.append, allow_retired=True)
     result = client.generate(VideoRequest(prompt="x", size="1792x1024", duration=8),
                              model="sora:sora-2-pro", output=tmp_path / "out.mp4")
     assert result.job.status == "succeeded" and result.job.credential == "work"

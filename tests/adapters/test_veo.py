@@ -187,7 +187,8 @@ def test_a_plan_the_table_rejects_never_reaches_the_wire() -> None:
     def never(request: httpx.Request) -> httpx.Response:
         raise AssertionError("no HTTP expected")
 
-    client = VideoClient(credentials={"veo": GEMINI}, transport=httpx.MockTransport(never))
+    client = VideoClient(credentials={"veo": GEMINI}, transport=httpx.MockTransport(never),
+                         allow_retired=True)
     with pytest.raises(CapabilityError, match="last frame"):
         client.generate(VideoRequest(prompt="x", image=PNG, last_frame=PNG),
                         model="veo:veo-3.1-lite-generate-preview")
@@ -631,7 +632,7 @@ def test_gemini_download_follows_the_storage_redirect(tmp_path: Path) -> None:
         return reply(200, next(replies))
 
     client = VideoClient(credentials={"veo": GEMINI}, transport=httpx.MockTransport(server),
-                         sleep=lambda seconds: None)
+                         sleep=lambda seconds: None, allow_retired=True)
     result = client.generate(VideoRequest(prompt="x", duration=4),
                              model="veo:veo-3.1-fast-generate-preview",
                              output=tmp_path / "out.mp4")

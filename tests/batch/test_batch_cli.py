@@ -144,6 +144,17 @@ def test_an_unknown_model_on_any_line_stops_the_batch_before_line_1_is_sent(
     assert not (tmp_path / "out" / "results.jsonl").exists()
 
 
+def test_a_retired_model_on_a_line_stops_the_batch_before_line_1_is_sent(
+        tmp_path: Path) -> None:
+    file = write_batch(tmp_path, [{"id": "one", "prompt": "a", "route": "kling-only"},
+                                  {"id": "two", "prompt": "b", "model": "sora:sora-2"}])
+    with pytest.raises(ConfigError) as caught:
+        run_with_progress(file, tmp_path / "out", None, 2, Console(quiet=True),
+                          client=no_http_client(tmp_path))
+    assert str(caught.value).startswith(f"{file}: line 2: sora:sora-2 is retired since ")
+    assert not (tmp_path / "out" / "results.jsonl").exists()
+
+
 def test_a_long_line_id_makes_a_short_file_name() -> None:
     from vidbridge.batch import _safe
 

@@ -45,6 +45,20 @@ def test_a_missing_file_is_named_not_a_traceback(runner: CliRunner, tmp_path: Pa
     assert result.stderr.splitlines() == [f"error: no such file: {tmp_path / 'nosuch.png'}"]
 
 
+
+def test_a_retired_model_is_named_retired_not_a_missing_key(
+        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Sora user's first try: told the model is gone, not to set a key for a dead API."""
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("VIDBRIDGE_CONFIG", raising=False)
+    result = runner.invoke(app, ["generate", "a kite", "--model", "sora:sora-2",
+                                 "-o", str(tmp_path / "kite.mp4")])
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: sora:sora-2 is retired since 2026-09-24") and \
+        "nothing was sent" in line and "OPENAI_API_KEY" not in line
+    assert list(tmp_path.iterdir()) == []
+
 def test_a_usage_error_is_exit_code_2_without_a_panel(runner: CliRunner) -> None:
     result = runner.invoke(app, ["check", "x", "--nosuch"])
     assert result.exit_code == 2

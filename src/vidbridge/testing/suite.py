@@ -160,8 +160,9 @@ class ContractSuite:
         pm = new_plugin_manager(load_entry_points=False)
         pm.register(_Offer(provider), name=f"contract-{provider.name}")
         sleep: Callable[[float], None] = time.sleep if record_mode != "none" else no_sleep
+        # allow_retired: a retired model's wire is still tested (its refusal among them).
         with VideoClient(credentials={provider.name: credentials}, pm=pm, sleep=sleep,
-                         ledger=Ledger(":memory:")) as client:
+                         ledger=Ledger(":memory:"), allow_retired=True) as client:
             yield client
 
     @pytest.fixture
