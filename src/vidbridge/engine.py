@@ -3,7 +3,8 @@
 Engine logic never touches a socket: it yields an ``httpx.Request`` (the driver sends it and
 sends back the response), a ``Sleep`` (the driver waits) or a ``Download`` (the driver streams
 the body into a temporary file beside the target). A transport failure is thrown back into
-the generator, so retry and safety decisions live here, once, for both drivers.
+the generator, so retry and safety decisions live here, once, for both drivers; so is an
+interruption (a cancelled task, KeyboardInterrupt), which then goes on to the caller.
 """
 
 from __future__ import annotations
@@ -352,6 +353,23 @@ def _unusable_location(exc: Exception, step: Any) -> httpx.TransportError:
                                      request=request)
 
 
+def _abandon(steps: Steps[Any], exc: BaseException) -> None:
+    """Throw an interruption of a step (a cancelled task, KeyboardInterrupt) into the steps,
+    so their handlers run now, with it: a submit in flight is marked unanswered, observers
+    hear why the request ended. Left suspended, the generator would be closed whenever it is
+    collected, its handlers seeing only ``GeneratorExit``. Its own error, if it raises
+    another, is what the caller gets; one that carries on is closed (nobody drives it)."""
+    try:
+        steps.throw(exc)
+    except StopIteration:
+        return
+    except BaseException as raised:
+        if raised is exc:
+            return
+        raise
+    steps.close()
+
+
 def drive(steps: Steps[T], client: httpx.Client,
           sleep: Callable[[float], None] = time.sleep, limiter: Limiter | None = None,
           wakeups: Wakeups | None = None) -> T:
@@ -384,6 +402,9 @@ def drive(steps: Steps[T], client: httpx.Client,
             error = _undecodable(exc)
         except UNUSABLE_URL as exc:  # httpx reads a redirect's Location inside send()
             error = _unusable_location(exc, step)
+        except BaseException as exc:  # cancelled, Ctrl-C, a transport's own bug
+            _abandon(steps, exc)
+            raise
 
 
 async def adrive(steps: Steps[T], client: httpx.AsyncClient,
@@ -421,6 +442,9 @@ async def adrive(steps: Steps[T], client: httpx.AsyncClient,
             error = _undecodable(exc)
         except UNUSABLE_URL as exc:  # httpx reads a redirect's Location inside send()
             error = _unusable_location(exc, step)
+        except BaseException as exc:  # cancelled, Ctrl-C, a transport's own bug
+            _abandon(steps, exc)
+            raise
 
 
 def _on_asyncio() -> bool:

@@ -1,0 +1,303 @@
+"""A caller cancels (async) or interrupts (sync: KeyboardInterrupt) a ``generate`` mid-flight.
+
+Each window is reached deterministically over the fake Acme server: the server acts on the
+window's request (a submit makes its job), and then its answer is withheld - the sync run
+raises ``KeyboardInterrupt`` there, the async one waits until it is cancelled (an asyncio
+``task.cancel()`` from outside, or an anyio cancel scope fired at that instant, as
+``move_on_after`` would). The poll wait is stopped in the injected ``sleep``; the download
+after half of its body. No test sleeps: time is a ``FakeClock``.
+
+What a careful user expects afterwards: a re-run of the same ``request_id`` (same client, a
+fresh client on the same ledger file, or ``resume``) never submits again and carries on the
+same provider job; a submit whose answer was lost follows the unanswered-intent rule (looked
+up, else uncertain with how to settle it: never "still in flight" for ever); the output file
+is complete or absent, with no part file left; no in-flight slot is lost; and nothing happens
+at garbage-collection time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from vidbridge import (
+    AsyncVideoClient,
+    Credentials,
+    PollPolicy,
+    VideoClient,
+    hookimpl,
+)
+from vidbridge.ledger import Entry, Ledger
+from vidbridge.plugins import register
+
+from ..fakes import MP4, FakeAcme, FakeClock
+from ..helpers import acme_pm
+
+MODEL = "acme:motion-2"
+REQUEST = {"prompt": "a fox crossing a frozen river", "duration": 4}
+POLL = PollPolicy(first=1.0, factor=1.0, cap=1.0, jitter=0.0, provider_guidance=False)
+CREDS = {"acme": Credentials(name="acme-key", api_key="test-key")}
+WINDOWS = ["submit", "poll wait", "poll", "download"]
+# The row each window leaves: a submit whose answer never came may have made a job upstream.
+STATE_AFTER = {"submit": "uncertain", "poll wait": "accepted", "poll": "accepted",
+               "download": "succeeded"}
+HOWS = ["sync: KeyboardInterrupt", "async: task.cancel()", "async: cancel scope"]
+
+
+class Trap:
+    """Stops the first run at ``window``: once, then every request is answered normally."""
+
+    def __init__(self, window: str | None, server: FakeAcme, clock: FakeClock) -> None:
+        self.window, self.server, self.clock = window, server, clock
+        self.armed = window is not None
+        self.reached: Callable[[], None] = lambda: None  # the async test's signal
+        self.hits = 0
+
+    def springs(self, window: str, request: httpx.Request | None = None) -> bool:
+        if not self.armed or window != self.window:
+            return False
+        self.armed, self.hits = False, self.hits + 1
+        return True
+
+    @staticmethod
+    def window_of(request: httpx.Request) -> str:
+        if request.url.host == "cdn.acme.example":
+            return "download"
+        return "submit" if request.method == "POST" else "poll"
+
+    # -- sync: the interrupt is raised where the answer would have come -----------------------
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        response = self.server(request)  # upstream acts on it (a submit makes its job)
+        window = self.window_of(request)
+        if not self.springs(window):
+            return response
+        if window == "download":
+            return _streamed(response, self._interrupted_body())
+        raise KeyboardInterrupt
+
+    def _interrupted_body(self) -> Iterator[bytes]:
+        yield MP4[: len(MP4) // 2]
+        raise KeyboardInterrupt
+
+    def sleep(self, seconds: float) -> None:
+        if self.springs("poll wait"):
+            raise KeyboardInterrupt
+        self.clock.sleep(seconds)
+
+    # -- async: the call waits there until it is cancelled ------------------------------------
+    async def ahandle(self, request: httpx.Request) -> httpx.Response:
+        response = self.server(request)
+        window = self.window_of(request)
+        if not self.springs(window):
+            return response
+        if window == "download":
+            return _streamed(response, self._stalled_body())
+        await self._stall()
+        raise AssertionError("not cancelled")
+
+    async def _stalled_body(self) -> AsyncIterator[bytes]:
+        yield MP4[: len(MP4) // 2]
+        await self._stall()
+
+    async def asleep(self, seconds: float) -> None:
+        if self.springs("poll wait"):
+            await self._stall()
+        self.clock.sleep(seconds)
+
+    async def _stall(self) -> None:
+        self.reached()
+        await anyio.sleep_forever()
+
+
+def _streamed(response: httpx.Response, body: Any) -> httpx.Response:
+    headers = dict(response.headers)
+    headers["content-length"] = str(len(MP4))  # the whole video is announced, half comes
+    return httpx.Response(response.status_code, headers=headers, content=body)
+
+
+class Failures:
+    """Records ``request_failed`` as observers hear it (spans, gauges close on it)."""
+
+    def __init__(self) -> None:
+        self.heard: list[str] = []
+
+    @hookimpl
+    def request_failed(self, request_id: str, error: BaseException) -> None:
+        self.heard.append(type(error).__name__)
+
+
+def stop(how: str, call: Callable[[], Any], trap: Any) -> None:
+    """Run ``call`` and stop it where ``trap`` springs: it raises KeyboardInterrupt there
+    (sync), or calls ``trap.reached`` and waits (async), and then the run is cancelled - by
+    ``task.cancel()`` from outside, or by a cancel scope fired at that instant."""
+    if how.startswith("sync"):
+        with pytest.raises(KeyboardInterrupt):
+            call()
+        return
+
+    async def cancelled() -> None:
+        if how == "async: task.cancel()":
+            reached = asyncio.Event()
+            trap.reached = reached.set
+            task = asyncio.ensure_future(call())
+            await reached.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        else:
+            with anyio.CancelScope() as scope:
+                trap.reached = scope.cancel
+                await call()
+            assert scope.cancelled_caught
+
+    anyio.run(cancelled)
+
+
+class Setup:
+    """One fake server, one ledger file; clients built on both, sync or async."""
+
+    def __init__(self, tmp_path: Path, how: str, window: str | None) -> None:
+        self.tmp, self.how = tmp_path, how
+        self.ledger_path = tmp_path / "jobs.sqlite3"
+        self.out = tmp_path / "out" / "video.mp4"
+        self.server, self.clock = FakeAcme(polls_to_finish=2), FakeClock()
+        self.trap = Trap(window, self.server, self.clock)
+        self.failures = Failures()
+
+    @property
+    def sync(self) -> bool:
+        return self.how.startswith("sync")
+
+    def client(self, **options: Any) -> Any:
+        pm = options.pop("pm", None) or acme_pm()
+        if not pm.is_registered(self.failures):
+            register(self.failures, name="failures", pm=pm)
+        common: dict[str, Any] = dict(credentials=options.pop("credentials", CREDS),
+                                      clock=self.clock, poll=POLL, pm=pm,
+                                      ledger=Ledger(self.ledger_path), **options)
+        if self.sync:
+            return VideoClient(transport=httpx.MockTransport(self.trap.handle),
+                               sleep=self.trap.sleep, **common)
+        return AsyncVideoClient(transport=httpx.MockTransport(self.trap.ahandle),
+                                sleep=self.trap.asleep, **common)
+
+    def call(self, client: Any, method: str, *args: Any, **kwargs: Any) -> Any:
+        """A call that is not interrupted (the trap is spent or aimed elsewhere)."""
+        if self.sync:
+            return getattr(client, method)(*args, **kwargs)
+
+        async def main() -> Any:
+            with anyio.fail_after(30):  # a lost slot would wait for ever: fail instead
+                return await getattr(client, method)(*args, **kwargs)
+
+        return anyio.run(main)
+
+    def interrupted(self, client: Any, request_id: str, **where: Any) -> None:
+        """Run a generate into the trap and stop it there, as ``how`` says."""
+        self.trap.armed = True
+        hits = self.trap.hits
+        where = where or {"model": MODEL}
+        stop(self.how, lambda: client.generate(
+            REQUEST, output=self.out, request_id=request_id, **where), self.trap)
+        assert self.trap.hits == hits + 1, "the run never reached its window"
+
+    def rows(self, request_id: str) -> list[Entry]:
+        return Ledger(self.ledger_path).entries(request_id)
+
+    def parts(self) -> list[Path]:
+        return sorted(self.out.parent.glob(".*.part")) if self.out.parent.exists() else []
+
+
+@pytest.fixture(params=HOWS)
+def how(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _assert_left_clean(setup: Setup) -> None:
+    assert setup.parts() == [], "a part file was left behind"
+    assert not setup.out.exists() or setup.out.read_bytes() == MP4
+
+
+@pytest.mark.parametrize("window", ["poll wait", "poll", "download"])
+def test_the_interrupted_run_leaves_a_row_saying_what_may_exist(
+        tmp_path: Path, how: str, window: str) -> None:
+    setup = Setup(tmp_path, how, window)
+    setup.interrupted(setup.client(), "order-1")
+    (row,) = setup.rows("order-1")
+    assert row.state == STATE_AFTER[window]
+    assert setup.server.submits == {"acme": 1}
+    if window != "submit":
+        assert row.job_id == "acme-1"
+    else:
+        # Nobody waits for that answer any more: the row says how a person settles it.
+        assert row.error_kind == "submit_uncertain" and "reconcile" in (row.error or "")
+    _assert_left_clean(setup)
+    assert not setup.out.exists()
+
+
+@pytest.mark.parametrize("rerun", ["same client", "fresh client", "resume"])
+@pytest.mark.parametrize("window", ["poll wait", "poll", "download"])
+def test_a_rerun_after_acceptance_finishes_the_same_job_without_a_second_submit(
+        tmp_path: Path, how: str, window: str, rerun: str) -> None:
+    setup = Setup(tmp_path, how, window)
+    first = setup.client()
+    setup.interrupted(first, "order-1")
+    (row,) = setup.rows("order-1")
+    client = first if rerun == "same client" else setup.client()
+    if rerun == "resume":
+        result = setup.call(client, "resume", row.key, output=setup.out)
+    else:
+        result = setup.call(client, "generate", REQUEST, model=MODEL, output=setup.out,
+                            request_id="order-1")
+    assert result.job.id == "acme-1"
+    assert setup.server.submits == {"acme": 1}
+    assert setup.out.read_bytes() == MP4
+    assert setup.parts() == []
+    assert [r.state for r in setup.rows("order-1")] == ["finished"]
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_more_cancellations_than_slots_leave_the_client_working(
+        tmp_path: Path, how: str, window: str) -> None:
+    setup = Setup(tmp_path, how, window)
+    client = setup.client(max_concurrent=2)
+    for n in range(3):
+        setup.interrupted(client, f"order-{n}")
+    if setup.sync:  # a lost token would block for ever: wait in a thread, bounded
+        done: list[Any] = []
+        worker = threading.Thread(target=lambda: done.append(client.generate(
+            REQUEST, model=MODEL, output=setup.out, request_id="order-last")), daemon=True)
+        worker.start()
+        worker.join(30)
+        assert done, "the client hangs: an in-flight slot was lost"
+        result = done[0]
+    else:
+        result = setup.call(client, "generate", REQUEST, model=MODEL, output=setup.out,
+                            request_id="order-last")
+    assert result.path == setup.out and setup.out.read_bytes() == MP4
+    assert setup.server.submits == {"acme": 4}
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_the_interruption_is_handled_when_it_happens_not_at_garbage_collection(
+        tmp_path: Path, how: str, window: str) -> None:
+    """A driver that lets the interruption out leaves the step generator suspended; closing
+    it later (when the traceback is dropped) would run its handlers at an arbitrary time,
+    with ``GeneratorExit``. Observers hear of the interruption itself, once, at once."""
+    setup = Setup(tmp_path, how, window)
+    setup.interrupted(setup.client(), "order-1")
+    expected = "KeyboardInterrupt" if setup.sync else "CancelledError"
+    assert setup.failures.heard == [expected]
+    (before,) = setup.rows("order-1")
+    gc.collect()
+    (after,) = setup.rows("order-1")
+    assert setup.failures.heard == [expected]
+    assert (after.state, after.updated) == (before.state, before.updated)
