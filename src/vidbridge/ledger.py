@@ -15,7 +15,9 @@ rejected        the submit was refused (a 5xx only in the       intent (a retry 
                 provider's own error body), or never left       candidate) - else terminal
                 (connect error, DNS, pool timeout)
 uncertain       sent, no answer (or a 5xx not in the            accepted (lookup, ``reconcile
-                provider's shape), and no lookup proved a job   --adopt``) | abandoned
+                provider's shape), and no lookup proved a job;  --adopt``) | abandoned
+                or its caller stopped waiting for the answer
+                (a cancelled task, KeyboardInterrupt)
 accepted        the provider's job id (UNIQUE per provider:     succeeded | failed | cancelled |
                 no job is owned by two rows, across processes)  content_policy | timeout
 succeeded       the job is done upstream, before the download   downloaded (a failing download

@@ -3,7 +3,8 @@
 The router, the single-model client, ``resume`` and every recovery call these, so each state
 is written in one place, before its side effect (the table is in ``ledger.py``):
 
-- ``submit``: intent -> send -> accepted | rejected | uncertain (after a lookup).
+- ``submit``: intent -> send -> accepted | rejected | uncertain (after a lookup; at once
+  when the caller stops waiting for the answer: ``unanswered``).
 - ``look_up``: an unanswered submit -> accepted only with proof (our own id) or when exactly
   one unowned job matches and was created after the intent; else nothing.
 - ``complete``: accepted -> succeeded | failed | content_policy | cancelled | timeout, then
@@ -22,7 +23,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from .models import Plan
     from .provider import Credentials, VideoProvider
 
+T = TypeVar("T")
 RetryWait = Callable[[ProviderError, int], "float | None"]
 
 
@@ -94,9 +96,10 @@ class Lifecycle:
         else:
             ledger.retry(key)
         try:
-            job = yield from self.core.engine.submit(adapter, plan, creds)
+            job = yield from self.unanswered(key, self.core.engine.submit(adapter, plan, creds))
         except SubmitUncertainError as exc:
-            found = yield from self.look_up(adapter, ledger.get(key), creds, plan)
+            found = yield from self.unanswered(key, self.look_up(adapter, ledger.get(key),
+                                                                 creds, plan))
             if found is not None:
                 self.core.job_accepted(found, request_key)
                 return key, found
@@ -115,6 +118,25 @@ class Lifecycle:
         ledger.accepted(key, job)
         self.core.job_accepted(job, request_key)
         return key, job
+
+    def unanswered(self, key: str, steps: Steps[T]) -> Steps[T]:
+        """``steps`` run while ``key``'s submit is unanswered (the send, its lookup). Stopped
+        there by the caller (a cancelled task, KeyboardInterrupt, an error not ours), nobody
+        waits for the answer any more: the intent becomes ``uncertain``, so a re-run looks it
+        up, else names ``jobs reconcile``, instead of taking this live process for its writer
+        and refusing as "still in flight" for as long as it runs. ``GeneratorExit`` (the steps
+        closed unfinished, e.g. when collected) writes nothing: that is not an instant at
+        which anything happened."""
+        try:
+            return (yield from steps)
+        except (GeneratorExit, VidbridgeError):
+            raise
+        except BaseException as exc:
+            self.core.ledger.mark_uncertain(key, (
+                f"interrupted ({type(exc).__name__}) before the submit's answer came; it may "
+                f"have accepted the job: settle it with `vidbridge jobs reconcile {key} "
+                "--adopt PROVIDER_JOB_ID` or `--abandon`"))
+            raise
 
     def look_up(self, adapter: VideoProvider, entry: Entry, creds: Credentials,
                 plan: Plan | None = None) -> Steps[Job | None]:

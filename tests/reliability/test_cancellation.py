@@ -31,14 +31,17 @@ import pytest
 from vidbridge import (
     AsyncVideoClient,
     Credentials,
+    Job,
     PollPolicy,
+    SubmitUncertainError,
     VideoClient,
     hookimpl,
 )
+from vidbridge.config import parse_config
 from vidbridge.ledger import Entry, Ledger
 from vidbridge.plugins import register
 
-from ..fakes import MP4, FakeAcme, FakeClock
+from ..fakes import MP4, Acme, FakeAcme, FakeClock
 from ..helpers import acme_pm
 
 MODEL = "acme:motion-2"
@@ -226,7 +229,7 @@ def _assert_left_clean(setup: Setup) -> None:
     assert not setup.out.exists() or setup.out.read_bytes() == MP4
 
 
-@pytest.mark.parametrize("window", ["poll wait", "poll", "download"])
+@pytest.mark.parametrize("window", WINDOWS)
 def test_the_interrupted_run_leaves_a_row_saying_what_may_exist(
         tmp_path: Path, how: str, window: str) -> None:
     setup = Setup(tmp_path, how, window)
@@ -262,6 +265,72 @@ def test_a_rerun_after_acceptance_finishes_the_same_job_without_a_second_submit(
     assert setup.out.read_bytes() == MP4
     assert setup.parts() == []
     assert [r.state for r in setup.rows("order-1")] == ["finished"]
+
+
+@pytest.mark.parametrize("rerun", ["same client", "fresh client", "resume"])
+def test_a_rerun_after_a_lost_submit_answer_is_uncertain_not_in_flight_for_ever(
+        tmp_path: Path, how: str, rerun: str) -> None:
+    """The cancelled submit's process is alive (it is this one), but nothing waits for the
+    answer: a re-run must not say "still waiting in pid N" for as long as it lives."""
+    setup = Setup(tmp_path, how, "submit")
+    first = setup.client()
+    setup.interrupted(first, "order-1")
+    (row,) = setup.rows("order-1")
+    client = first if rerun == "same client" else setup.client()
+    for _ in range(2):  # the same answer each time, never a submit
+        with pytest.raises(SubmitUncertainError) as raised:
+            if rerun == "resume":
+                setup.call(client, "resume", row.key, output=setup.out)
+            else:
+                setup.call(client, "generate", REQUEST, model=MODEL, output=setup.out,
+                           request_id="order-1")
+        assert "still waiting" not in str(raised.value)
+        assert f"jobs reconcile {row.key}" in str(raised.value)
+    assert setup.server.submits == {"acme": 1}
+    assert [r.state for r in setup.rows("order-1")] == ["uncertain"]
+    _assert_left_clean(setup)
+
+    # Settled as `jobs reconcile --adopt acme-1` does: the rerun finishes that very job.
+    Ledger(setup.ledger_path).adopt(row.key, Job(
+        provider="acme", model="motion-2", id="acme-1", status="queued",
+        credential="acme-key"), source="person")
+    result = setup.call(client, "generate", REQUEST, model=MODEL, output=setup.out,
+                        request_id="order-1")
+    assert result.job.id == "acme-1" and setup.out.read_bytes() == MP4
+    assert setup.server.submits == {"acme": 1}
+
+
+def test_a_route_rerun_after_a_lost_submit_answer_tries_no_other_candidate(
+        tmp_path: Path, how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first candidate's job may exist: the next candidate would be a second paid job."""
+    monkeypatch.setenv("ALPHA_KEY", "a-key")
+    monkeypatch.setenv("BETA_KEY", "b-key")
+    pm = acme_pm(Acme("alpha"), Acme("beta"))
+    config = parse_config({
+        "providers": {name: {"api_key_env": f"{name.upper()}_KEY"} for name in ("alpha", "beta")},
+        "routes": {"default": {"candidates": ["alpha:motion-2", "beta:motion-2"]}}}, pm=pm)
+    setup = Setup(tmp_path, how, "submit")
+    client = setup.client(pm=pm, config=config, credentials={})
+    setup.interrupted(client, "order-1", route="default")
+    for again in (client, setup.client(pm=pm, config=config, credentials={})):
+        with pytest.raises(SubmitUncertainError):
+            setup.call(again, "generate", REQUEST, route="default", output=setup.out,
+                       request_id="order-1")
+    assert setup.server.submits == {"alpha": 1}
+    assert [(r.provider, r.state) for r in setup.rows("order-1")] == [("alpha", "uncertain")]
+
+
+def test_steps_closed_unfinished_write_nothing(tmp_path: Path) -> None:
+    """A suspended submit closed without an interruption (a generator collected, a host that
+    drops it) is no instant at which anything happened: its intent is left as it was."""
+    setup = Setup(tmp_path, "sync: KeyboardInterrupt", None)
+    client = setup.client()
+    steps = client.core.generate_steps(REQUEST, model=MODEL, request_id="order-1")
+    assert next(steps).method == "POST"  # suspended with the submit in flight
+    steps.close()
+    gc.collect()
+    assert [r.state for r in setup.rows("order-1")] == ["intent"]
+    assert setup.server.submits == {}
 
 
 @pytest.mark.parametrize("window", WINDOWS)
@@ -301,3 +370,68 @@ def test_the_interruption_is_handled_when_it_happens_not_at_garbage_collection(
     (after,) = setup.rows("order-1")
     assert setup.failures.heard == [expected]
     assert (after.state, after.updated) == (before.state, before.updated)
+
+
+# -- a provider that can find a lost answer again (Kling, by our external_task_id) -----------
+
+KLING = Credentials(name="kling-sim", api_key="sim-kling-access",
+                    secret_key="sim-kling-secret-key-32-bytes-long")
+
+
+class StopAfterSubmit(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """The real transport to the simulator; the first submit reaches it (its job is made),
+    then its answer is withheld: KeyboardInterrupt (sync), or a wait until cancelled."""
+
+    def __init__(self, sync: bool) -> None:
+        self.inner: Any = httpx.HTTPTransport() if sync else httpx.AsyncHTTPTransport()
+        self.armed = True
+        self.reached: Callable[[], None] = lambda: None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if self.armed and request.method == "POST":
+            self.armed = False
+            response.close()
+            raise KeyboardInterrupt
+        return response
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if self.armed and request.method == "POST":
+            self.armed = False
+            await response.aclose()
+            self.reached()
+            await anyio.sleep_forever()
+        return response
+
+
+def test_a_lost_kling_submit_answer_is_looked_up_and_that_job_finished(
+        tmp_path: Path, how: str, sim: tuple[str, Any]) -> None:
+    base, counting = sim
+    wire = "kling"
+    posts, jobs = counting.posts.get(wire, 0), len(counting.app.state.simulator.store.all(wire))
+    setup = Setup(tmp_path, how, None)
+    transport = StopAfterSubmit(setup.sync)
+    common: dict[str, Any] = dict(
+        credentials={"kling": KLING.model_copy(update={"base_url": f"{base}/kling"})},
+        clock=setup.clock, transport=transport, ledger=Ledger(setup.ledger_path),
+        poll=PollPolicy(first=0.0, factor=1.0, cap=0.0, jitter=0.0, provider_guidance=False))
+    if setup.sync:
+        client: Any = VideoClient(sleep=setup.clock.sleep, **common)
+    else:
+        client = AsyncVideoClient(sleep=setup.clock.asleep, **common)
+    # The simulator lives for the module and our external id follows the request id: one each.
+    request_id = f"order-{tmp_path.name}"
+    kwargs = dict(model="kling:kling-v2-6:pro", output=setup.out, request_id=request_id)
+    stop(how, lambda: client.generate(REQUEST, **kwargs), transport)
+    (row,) = setup.rows(request_id)
+    assert row.state == "uncertain" and row.job_id is None
+    made = counting.app.state.simulator.store.all(wire)[jobs:]
+    assert len(made) == 1  # the provider did make the job: only its answer was lost
+
+    result = setup.call(client, "generate", REQUEST, **kwargs)
+    assert result.job.id == made[0].id  # found again by our own id and finished
+    assert counting.posts.get(wire, 0) == posts + 1
+    assert setup.out.read_bytes()[:8] and setup.parts() == []
+    (row,) = setup.rows(request_id)
+    assert (row.state, row.source) == ("finished", "lookup")
