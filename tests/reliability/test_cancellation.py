@@ -383,7 +383,11 @@ class StopAfterSubmit(httpx.BaseTransport, httpx.AsyncBaseTransport):
     then its answer is withheld: KeyboardInterrupt (sync), or a wait until cancelled."""
 
     def __init__(self, sync: bool) -> None:
-        self.inner: Any = httpx.HTTPTransport() if sync else httpx.AsyncHTTPTransport()
+        # No kept-alive connections: each run has its own event loop (``anyio.run``), and a
+        # connection opened on one could not be closed from the next.
+        plain = httpx.Limits(max_keepalive_connections=0)
+        self.inner: Any = (httpx.HTTPTransport(limits=plain) if sync
+                           else httpx.AsyncHTTPTransport(limits=plain))
         self.armed = True
         self.reached: Callable[[], None] = lambda: None
 
@@ -408,8 +412,6 @@ class StopAfterSubmit(httpx.BaseTransport, httpx.AsyncBaseTransport):
 def test_a_lost_kling_submit_answer_is_looked_up_and_that_job_finished(
         tmp_path: Path, how: str, sim: tuple[str, Any]) -> None:
     base, counting = sim
-    wire = "kling"
-    posts, jobs = counting.posts.get(wire, 0), len(counting.app.state.simulator.store.all(wire))
     setup = Setup(tmp_path, how, None)
     transport = StopAfterSubmit(setup.sync)
     common: dict[str, Any] = dict(
@@ -423,7 +425,20 @@ def test_a_lost_kling_submit_answer_is_looked_up_and_that_job_finished(
     # The simulator lives for the module and our external id follows the request id: one each.
     request_id = f"order-{tmp_path.name}"
     kwargs = dict(model="kling:kling-v2-6:pro", output=setup.out, request_id=request_id)
-    stop(how, lambda: client.generate(REQUEST, **kwargs), transport)
+    try:
+        _lost_then_found(setup, client, transport, kwargs, request_id, counting)
+    finally:
+        if setup.sync:
+            client.close()
+        else:
+            anyio.run(client.aclose)
+
+
+def _lost_then_found(setup: Setup, client: Any, transport: StopAfterSubmit,
+                     kwargs: dict[str, Any], request_id: str, counting: Any) -> None:
+    wire = "kling"
+    posts, jobs = counting.posts.get(wire, 0), len(counting.app.state.simulator.store.all(wire))
+    stop(setup.how, lambda: client.generate(REQUEST, **kwargs), transport)
     (row,) = setup.rows(request_id)
     assert row.state == "uncertain" and row.job_id is None
     made = counting.app.state.simulator.store.all(wire)[jobs:]
