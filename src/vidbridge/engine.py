@@ -15,6 +15,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Generator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -353,12 +354,25 @@ def _unusable_location(exc: Exception, step: Any) -> httpx.TransportError:
                                      request=request)
 
 
-def _abandon(steps: Steps[Any], exc: BaseException) -> None:
+# The interruption being thrown into the steps, while it came before its request reached the
+# transport (the step waited for an in-flight slot, or slept): see ``never_sent``.
+_UNSENT: ContextVar[BaseException | None] = ContextVar("vidbridge_unsent", default=None)
+
+
+def never_sent(exc: BaseException) -> bool:
+    """Whether ``exc``, an interruption the drivers throw into the steps, stopped the step
+    before its request was handed to the transport (nothing left the machine)."""
+    return _UNSENT.get() is exc
+
+
+def _abandon(steps: Steps[Any], exc: BaseException, sent: bool) -> None:
     """Throw an interruption of a step (a cancelled task, KeyboardInterrupt) into the steps,
     so their handlers run now, with it: a submit in flight is marked unanswered, observers
     hear why the request ended. Left suspended, the generator would be closed whenever it is
     collected, its handlers seeing only ``GeneratorExit``. Its own error, if it raises
-    another, is what the caller gets; one that carries on is closed (nobody drives it)."""
+    another, is what the caller gets; one that carries on is closed (nobody drives it).
+    ``sent``: the step's request had been handed to the transport (``never_sent`` says)."""
+    unsent = _UNSENT.set(None if sent else exc)
     try:
         steps.throw(exc)
     except StopIteration:
@@ -367,6 +381,8 @@ def _abandon(steps: Steps[Any], exc: BaseException) -> None:
         if raised is exc:
             return
         raise
+    finally:
+        _UNSENT.reset(unsent)
     steps.close()
 
 
@@ -382,7 +398,7 @@ def drive(steps: Steps[T], client: httpx.Client,
             step = steps.throw(error) if error is not None else steps.send(reply)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        reply, error = None, None
+        reply, error, sent = None, None, False
         try:
             if isinstance(step, Sleep):
                 if step.wake is not None and wakeups is not None:
@@ -390,10 +406,12 @@ def drive(steps: Steps[T], client: httpx.Client,
                 else:
                     sleep(step.seconds)
             elif limiter is None:
+                sent = True
                 reply = (_download_sync(client, step) if isinstance(step, Download)
                          else client.send(step))
             else:
                 with limiter.slot(step.request if isinstance(step, Download) else step):
+                    sent = True
                     reply = (_download_sync(client, step) if isinstance(step, Download)
                              else client.send(step))
         except httpx.TransportError as exc:
@@ -403,7 +421,7 @@ def drive(steps: Steps[T], client: httpx.Client,
         except UNUSABLE_URL as exc:  # httpx reads a redirect's Location inside send()
             error = _unusable_location(exc, step)
         except BaseException as exc:  # cancelled, Ctrl-C, a transport's own bug
-            _abandon(steps, exc)
+            _abandon(steps, exc, sent)
             raise
 
 
@@ -420,7 +438,7 @@ async def adrive(steps: Steps[T], client: httpx.AsyncClient,
             step = steps.throw(error) if error is not None else steps.send(reply)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
-        reply, error = None, None
+        reply, error, sent = None, None, False
         try:
             if isinstance(step, Sleep):
                 if step.wake is not None and wakeups is not None and _on_asyncio():
@@ -430,10 +448,12 @@ async def adrive(steps: Steps[T], client: httpx.AsyncClient,
                 if waited is not None and hasattr(waited, "__await__"):
                     await waited
             elif limiter is None:
+                sent = True
                 reply = await (_download_async(client, step) if isinstance(step, Download)
                                else client.send(step))
             else:
                 async with limiter.slot(step.request if isinstance(step, Download) else step):
+                    sent = True
                     reply = await (_download_async(client, step) if isinstance(step, Download)
                                    else client.send(step))
         except httpx.TransportError as exc:
@@ -443,7 +463,7 @@ async def adrive(steps: Steps[T], client: httpx.AsyncClient,
         except UNUSABLE_URL as exc:  # httpx reads a redirect's Location inside send()
             error = _unusable_location(exc, step)
         except BaseException as exc:  # cancelled, Ctrl-C, a transport's own bug
-            _abandon(steps, exc)
+            _abandon(steps, exc, sent)
             raise
 
 

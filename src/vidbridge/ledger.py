@@ -13,7 +13,8 @@ intent          before the submit leaves the machine: request   accepted | rejec
                 id, pid and host
 rejected        the submit was refused (a 5xx only in the       intent (a retry of the same
                 provider's own error body), or never left       candidate) - else terminal
-                (connect error, DNS, pool timeout)
+                (connect error, DNS, pool timeout; stopped
+                waiting for an in-flight slot)
 uncertain       sent, no answer (or a 5xx not in the            accepted (lookup, ``reconcile
                 provider's shape), and no lookup proved a job;  --adopt``) | abandoned
                 or its caller stopped waiting for the answer

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
-from .engine import UNUSABLE_URL, Fetched, Sleep, Steps, failure_of
+from .engine import UNUSABLE_URL, Fetched, Sleep, Steps, failure_of, never_sent
 from .errors import (
     ConfigError,
     ContentPolicyError,
@@ -96,7 +96,8 @@ class Lifecycle:
         else:
             ledger.retry(key)
         try:
-            job = yield from self.unanswered(key, self.core.engine.submit(adapter, plan, creds))
+            job = yield from self.unanswered(key, self.core.engine.submit(adapter, plan, creds),
+                                             sending=True)
         except SubmitUncertainError as exc:
             found = yield from self.unanswered(key, self.look_up(adapter, ledger.get(key),
                                                                  creds, plan))
@@ -119,19 +120,26 @@ class Lifecycle:
         self.core.job_accepted(job, request_key)
         return key, job
 
-    def unanswered(self, key: str, steps: Steps[T]) -> Steps[T]:
+    def unanswered(self, key: str, steps: Steps[T], sending: bool = False) -> Steps[T]:
         """``steps`` run while ``key``'s submit is unanswered (the send, its lookup). Stopped
         there by the caller (a cancelled task, KeyboardInterrupt, an error not ours), nobody
         waits for the answer any more: the intent becomes ``uncertain``, so a re-run looks it
         up, else names ``jobs reconcile``, instead of taking this live process for its writer
         and refusing as "still in flight" for as long as it runs. ``GeneratorExit`` (the steps
         closed unfinished, e.g. when collected) writes nothing: that is not an instant at
-        which anything happened."""
+        which anything happened. ``sending``: ``steps`` are the submit itself, so a stop
+        before its request reached the transport (waiting for an in-flight slot: a cancelled
+        batch has many such) is ``rejected`` - nothing left, a re-run sends it."""
         try:
             return (yield from steps)
         except (GeneratorExit, VidbridgeError):
             raise
         except BaseException as exc:
+            if sending and never_sent(exc):
+                self.core.ledger.rejected(key, "interrupted", (
+                    f"interrupted ({type(exc).__name__}) before the submit was sent: nothing "
+                    "left the machine"))
+                raise
             self.core.ledger.mark_uncertain(key, (
                 f"interrupted ({type(exc).__name__}) before the submit's answer came; it may "
                 f"have accepted the job: settle it with `vidbridge jobs reconcile {key} "

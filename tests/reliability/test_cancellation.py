@@ -39,6 +39,7 @@ from vidbridge import (
 )
 from vidbridge.config import parse_config
 from vidbridge.ledger import Entry, Ledger
+from vidbridge.limits import tag
 from vidbridge.plugins import register
 
 from ..fakes import MP4, Acme, FakeAcme, FakeClock
@@ -450,3 +451,53 @@ def _lost_then_found(setup: Setup, client: Any, transport: StopAfterSubmit,
     assert setup.out.read_bytes()[:8] and setup.parts() == []
     (row,) = setup.rows(request_id)
     assert (row.state, row.source) == ("finished", "lookup")
+
+
+class _InterruptedWait:
+    """A slot whose wait is interrupted (Ctrl-C while every slot is taken)."""
+
+    def __enter__(self) -> None:
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc: object) -> None:
+        raise AssertionError("the slot was never taken")
+
+
+def test_a_submit_stopped_waiting_for_a_slot_was_never_sent_and_a_rerun_sends_it(
+        tmp_path: Path, how: str) -> None:
+    """Nothing left the machine: the row says so (``rejected``, not ``uncertain``), so a
+    cancelled batch does not leave a reconcile chore per queued job."""
+    setup = Setup(tmp_path, how, None)
+    client = setup.client(max_concurrent=1)
+    if setup.sync:
+        client.limiter.slot = lambda request: _InterruptedWait()
+        with pytest.raises(KeyboardInterrupt):
+            client.generate(REQUEST, model=MODEL, output=setup.out, request_id="order-1")
+        del client.limiter.slot
+    else:
+        async def queued_then_cancelled() -> None:
+            held = tag(httpx.Request("POST", "https://api.acme.example/x"), "acme")
+            async with client.limiter.slot(held):  # the only slot is taken
+                task = asyncio.ensure_future(client.generate(
+                    REQUEST, model=MODEL, output=setup.out, request_id="order-1"))
+                for _ in range(1000):  # until it waits for the slot (its intent is written)
+                    await asyncio.sleep(0)
+                    if setup.rows("order-1"):
+                        break
+                await asyncio.sleep(0)
+                if how == "async: task.cancel()":
+                    task.cancel()
+                    with pytest.raises(asyncio.CancelledError):
+                        await task
+                else:
+                    with anyio.move_on_after(0):
+                        await task
+                    assert task.cancelled()
+
+        anyio.run(queued_then_cancelled)
+    (row,) = setup.rows("order-1")
+    assert (row.state, row.error_kind) == ("rejected", "interrupted")
+    assert setup.server.submits == {}
+    result = setup.call(client, "generate", REQUEST, model=MODEL, output=setup.out,
+                        request_id="order-1")
+    assert result.path == setup.out and setup.server.submits == {"acme": 1}
