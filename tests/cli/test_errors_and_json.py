@@ -248,6 +248,26 @@ def test_ctrl_c_on_a_provider_without_cancel_names_the_job_to_resume() -> None:
     assert "nothing to cancel" in cancel_or_explain(SimpleNamespace(core=core), None)
 
 
+def test_ctrl_c_during_the_submit_names_the_uncertain_row_to_settle(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from vidbridge.cli.progress import cancel_or_explain
+    from vidbridge.ledger import Ledger
+    from vidbridge.models import Plan
+
+    ledger = Ledger(tmp_path / "jobs.sqlite3")
+    plan = Plan(provider="runway", model="gen4.5", prompt="p", duration=5,
+                aspect_ratio="16:9", resolution="720p", size="1280x720", audio=False)
+    key = ledger.intent("req-1", plan, credential="runway")
+    client = SimpleNamespace(core=SimpleNamespace(ledger=ledger))
+    assert "nothing to cancel" in cancel_or_explain(client, None)  # an intent still in flight
+    ledger.mark_uncertain(key, "interrupted (KeyboardInterrupt) before the submit's answer")
+    message = cancel_or_explain(client, None)
+    assert message == (f"interrupted before runway answered the submit; it may have accepted "
+                       f"the job (ledger entry {key}, uncertain): vidbridge jobs reconcile "
+                       f"{key} --adopt PROVIDER_JOB_ID, or --abandon")
+
+
 def test_simulate_starts_with_random_ids_unless_seeded(runner: CliRunner,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[object] = []

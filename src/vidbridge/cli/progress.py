@@ -137,6 +137,11 @@ def cancel_or_explain(client: Any, job: Job | None, timeout: float = CANCEL_TIME
     from .._http import ApiClient
 
     if job is None:
+        unsettled = _left_uncertain(client)
+        if unsettled is not None:
+            return (f"interrupted before {unsettled.provider} answered the submit; it may have "
+                    f"accepted the job (ledger entry {unsettled.key}, uncertain): vidbridge "
+                    f"jobs reconcile {unsettled.key} --adopt PROVIDER_JOB_ID, or --abandon")
         return "interrupted before any provider accepted the job: nothing to cancel"
     core = client.core
     try:
@@ -151,3 +156,14 @@ def cancel_or_explain(client: Any, job: Job | None, timeout: float = CANCEL_TIME
                 f"vidbridge resume {job.id}")
     return (f"{job.provider} cannot cancel a job; {job.id} keeps running there: "
             f"vidbridge resume {job.id}")
+
+
+def _left_uncertain(client: Any) -> Any:
+    """The submit this process was waiting on when interrupted (the lifecycle marks it
+    uncertain then), or None. Never raises: the user is leaving."""
+    try:
+        mine = [entry for entry in client.core.ledger.open()
+                if entry.state == "uncertain" and entry.written_here]
+    except Exception:  # noqa: BLE001 - an unreadable ledger leaves the plain message
+        return None
+    return mine[-1] if mine else None
