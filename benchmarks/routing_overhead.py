@@ -21,7 +21,8 @@ import httpx
 
 from vidbridge import VideoClient, VideoRequest
 from vidbridge.config import parse_config
-from vidbridge.engine import Engine, PollPolicy, drive
+from vidbridge.drivers import drive
+from vidbridge.engine import Engine, PollPolicy
 from vidbridge.plugins import get_provider
 
 sys.path.insert(0, str(Path(__file__).parent))

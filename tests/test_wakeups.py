@@ -9,7 +9,7 @@ import time
 import httpx
 
 from vidbridge import Job, PollPolicy, VideoRequest
-from vidbridge.client import ClientCore
+from vidbridge.core import ClientCore
 from vidbridge.engine import Engine, Sleep
 from vidbridge.provider import Credentials
 from vidbridge.wakeups import Wakeups, wake_key

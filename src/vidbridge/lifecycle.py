@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
-from .engine import UNUSABLE_URL, Fetched, Sleep, Steps, failure_of, never_sent
+from .drivers import never_sent
+from .engine import UNUSABLE_URL, Fetched, Sleep, Steps, failure_of
 from .errors import (
     ConfigError,
     ContentPolicyError,
@@ -45,7 +46,7 @@ from .models import Job
 from .wakeups import wake_key
 
 if TYPE_CHECKING:
-    from .client import ClientCore
+    from .core import ClientCore
     from .models import Plan
     from .provider import Credentials, VideoProvider
 

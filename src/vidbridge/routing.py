@@ -45,8 +45,8 @@ from .plugins import (
 )
 
 if TYPE_CHECKING:
-    from .client import ClientCore
     from .config import RouteConfig
+    from .core import ClientCore
     from .lifecycle import Outcome
     from .provider import VideoProvider
 

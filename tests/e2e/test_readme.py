@@ -72,7 +72,7 @@ def in_workdir(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     from vidbridge.engine import PollPolicy
 
     # The simulator is local and fast: no need for the providers' 5-10 s poll intervals.
-    monkeypatch.setattr("vidbridge.client.PollPolicy", lambda: PollPolicy(
+    monkeypatch.setattr("vidbridge.core.PollPolicy", lambda: PollPolicy(
         first=0.02, factor=1.0, cap=0.02, provider_guidance=False))
     monkeypatch.chdir(workdir)
     monkeypatch.setenv("VIDBRIDGE_CONFIG", str(workdir / "vidbridge.toml"))

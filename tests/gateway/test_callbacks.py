@@ -247,7 +247,7 @@ def test_only_a_push_worth_a_poll_wakes_and_a_bad_body_always_does() -> None:
     from starlette.applications import Starlette
     from starlette.testclient import TestClient
 
-    from vidbridge.client import ClientCore
+    from vidbridge.core import ClientCore
     from vidbridge.gateway.callbacks import CallbackTokens, hints, routes
 
     tokens = CallbackTokens(":memory:", "http://testserver")

@@ -10,7 +10,7 @@ from .app import app
 from .output import ConfigOption, JsonOption, config_path, emit
 
 if TYPE_CHECKING:
-    from ..client import ClientCore
+    from ..core import ClientCore
 
 USABLE = ("live", "deprecated")
 
@@ -98,7 +98,7 @@ def routes(core: ClientCore) -> list[dict[str, Any]]:
     """Per route: each candidate's state (live, deprecated, retired, missing credentials)."""
     if core.config is None:
         return []
-    from ..client import split_model
+    from ..core import split_model
     from ..errors import ConfigError
 
     aliases: dict[str, list[str]] = {}

@@ -83,7 +83,7 @@ def jobs_reconcile(
     config: ConfigOption = None,
 ) -> None:
     """Resolve a submit without an answer: adopt its job, abandon it, or (neither) look it up."""
-    from ..engine import drive
+    from ..drivers import drive
 
     if adopt is not None and abandon:
         raise CliError("give --adopt PROVIDER_JOB_ID or --abandon, not both", 2)

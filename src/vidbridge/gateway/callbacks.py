@@ -40,8 +40,8 @@ from ..redaction import cut_from_access_log
 from ..wakeups import wake_key
 
 if TYPE_CHECKING:
-    from ..client import ClientCore
     from ..config import GatewayConfig
+    from ..core import ClientCore
     from .wake_relay import WakeRelay
 
 log = logging.getLogger("vidbridge.gateway.callbacks")

@@ -33,10 +33,11 @@ from . import workflows
 from .workflows import APP_NAME, QUEUE_PREFIX
 
 if TYPE_CHECKING:
-    from ..client import AsyncVideoClient, ClientCore
+    from ..client import AsyncVideoClient
     from ..compat._service import VideoService, Work
     from ..compat.openai import AsyncVideos
     from ..config import Config
+    from ..core import ClientCore
 
 log = logging.getLogger("vidbridge.gateway.workers")
 UNLISTED_PRIORITY = 1_000_000  # DBOS runs lower numbers first (1..2**31-1)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..engine import drive
+from ..drivers import drive
 from ..errors import (
     DownloadFailedError,
     ProviderError,
@@ -46,8 +46,8 @@ from ..storage import StorageError, is_url
 from ..wakeups import wake_key
 
 if TYPE_CHECKING:
-    from ..client import ClientCore
     from ..compat._service import VideoService
+    from ..core import ClientCore
 
 log = logging.getLogger("vidbridge.gateway.workflows")
 
