@@ -8,6 +8,8 @@ client from ``vidbridge.compat.openai`` and the rest still from ``openai``.
 from __future__ import annotations
 
 import difflib
+import io
+import tokenize
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +17,9 @@ CLIENT_CLASSES = ("OpenAI", "AsyncOpenAI")
 TARGET = "vidbridge.compat.openai"
 
 
-def rewritten(source: str) -> str:
-    """``source`` with its ``openai`` client imports moved to ``vidbridge.compat.openai``."""
+def rewritten(source: str | bytes) -> Any:
+    """``source`` with its ``openai`` client imports moved to ``vidbridge.compat.openai``
+    (text in, text out; bytes in, bytes out in the file's own encoding)."""
     try:
         import libcst as cst
     except ImportError as exc:  # the extra is optional: say how to get it
@@ -46,7 +49,8 @@ def rewritten(source: str) -> str:
                     body=[rest]))
             return cst.FlattenSentinel(lines)
 
-    return str(cst.parse_module(source).visit(Swap()).code)
+    module = cst.parse_module(source).visit(Swap())
+    return module.bytes if isinstance(source, bytes) else module.code
 
 
 def _bare(names: list[Any], cst: Any) -> list[Any]:
@@ -56,17 +60,20 @@ def _bare(names: list[Any], cst: Any) -> list[Any]:
 
 def diff(path: Path) -> str:
     """A unified diff of the rewrite of ``path`` ('' when nothing changes)."""
-    before = path.read_text(encoding="utf-8")
+    before = path.read_bytes()
     after = rewritten(before)
-    return "".join(difflib.unified_diff(before.splitlines(keepends=True),
-                                        after.splitlines(keepends=True),
+    encoding = tokenize.detect_encoding(io.BytesIO(before).readline)[0]
+    return "".join(difflib.unified_diff(before.decode(encoding).splitlines(keepends=True),
+                                        after.decode(encoding).splitlines(keepends=True),
                                         f"a/{path}", f"b/{path}"))
 
 
 def fix(path: Path) -> bool:
-    """Rewrite ``path`` in place; whether it changed."""
-    before = path.read_text(encoding="utf-8")
+    """Rewrite ``path`` in place; whether it changed. Bytes in and out, so the file keeps its
+    encoding (a BOM, a ``coding:`` line) and its line endings (text mode turned CRLF into LF
+    on every line, not only the import)."""
+    before = path.read_bytes()
     after = rewritten(before)
     if after != before:
-        path.write_text(after, encoding="utf-8")
-    return after != before
+        path.write_bytes(after)
+    return bool(after != before)

@@ -91,13 +91,13 @@ def scan_paths(paths: list[Path]) -> list[FileScan]:
 
 def scan_file(path: Path) -> FileScan:
     try:
-        text = path.read_text(encoding="utf-8")
+        # Bytes, not text: ast.parse then decodes as Python does, honouring a UTF-8 BOM and
+        # a `# -*- coding: latin-1 -*-` line (a file Python runs is a file we scan).
+        source = path.read_bytes()
     except OSError as exc:  # a dangling link, a folder, a file this user may not read
         return FileScan(str(path), error=f"not scanned: cannot read ({exc.strerror or exc})")
-    except UnicodeDecodeError as exc:
-        return FileScan(str(path), error=f"not scanned: {exc}")
     try:
-        return _Scanner(str(path), ast.parse(text, filename=str(path))).run()
+        return _Scanner(str(path), ast.parse(source, filename=str(path))).run()
     except (SyntaxError, ValueError) as exc:  # ValueError: null bytes on older Pythons
         return FileScan(str(path), error=f"not scanned: {exc}")
     except (RecursionError, MemoryError):  # an expression nested past what ast builds

@@ -1,0 +1,113 @@
+"""`vidbridge migrate` on Sora code as people write it: the report, ``--diff``, ``--fix``, and
+the fixed file imported and run against the built-in simulator (no network, no key).
+
+The sources are strings, not fixture files, so their bytes (a BOM, CRLF, latin-1) are exactly
+what a user's editor left, and the linter does not tidy code that is meant to look real.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from vidbridge.cli import app
+from vidbridge.simulator import SimulatorSettings, create_app, serve_in_thread
+
+ROOT = Path(__file__).resolve().parents[2]
+SIMULATOR = str(ROOT / "examples" / "simulator.toml")
+OLD, NEW = b"from openai import OpenAI", b"from vidbridge.compat.openai import OpenAI"
+
+
+@pytest.fixture(scope="module")
+def sim_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """examples/simulator.toml pointed at a simulator running in this process."""
+    folder = tmp_path_factory.mktemp("sim")
+    with serve_in_thread(create_app(SimulatorSettings(fast=True, seed=11))) as base:
+        text = (ROOT / "examples" / "simulator.toml").read_text()
+        path = folder / "vidbridge.toml"
+        path.write_text(text.replace("http://127.0.0.1:8750", base))
+        yield path
+
+
+@pytest.fixture
+def code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sim_config: Path) -> Path:
+    """A user's project folder; a fixed module built with ``OpenAI()`` finds the simulator
+    through $VIDBRIDGE_CONFIG, as the README's drop-in swap does."""
+    from vidbridge.engine import PollPolicy
+
+    monkeypatch.setattr("vidbridge.client.PollPolicy", lambda: PollPolicy(
+        first=0.02, factor=1.0, cap=0.02, provider_guidance=False))
+    monkeypatch.setenv("VIDBRIDGE_CONFIG", str(sim_config))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(name: str, source: str | bytes) -> Path:
+    path = Path(name)
+    path.write_bytes(source.encode() if isinstance(source, str) else source)
+    return path
+
+
+def migrate(*args: str) -> Any:
+    return CliRunner().invoke(app, ["migrate", *args, "-c", SIMULATOR])
+
+
+def sites(*paths: Path) -> list[tuple[str, int, str, str]]:
+    result = migrate(*map(str, paths), "--json")
+    return [(s["file"], s["line"], s["call"], s["verdict"]) for s in json.loads(result.stdout)]
+
+
+def load(path: Path) -> ModuleType:
+    """Import ``path`` as a module, as the application would."""
+    name = f"sora_code_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[name]
+    return module
+
+
+SIMPLE = b'''from openai import OpenAI
+
+client = OpenAI()  # reads OPENAI_API_KEY
+
+
+def make(prompt="a paper boat"):
+    video = client.videos.create_and_poll(model="sora-2", prompt=prompt, seconds="4",
+                                          poll_interval_ms=20)
+    client.videos.download_content(video.id).write_to_file("boat.mp4")
+    return video
+'''
+ENCODED = {
+    "bom.py": b"\xef\xbb\xbf" + SIMPLE,
+    "latin1.py": b"# -*- coding: latin-1 -*-\n# caf\xe9 cr\xe8me\n" + SIMPLE,
+    "crlf.py": SIMPLE.replace(b"\n", b"\r\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENCODED))
+def test_a_bom_a_coding_line_or_crlf_is_scanned_fixed_byte_for_byte_and_runs(
+        code: Path, name: str) -> None:
+    path = write(name, ENCODED[name])
+    offset = 2 if name == "latin1.py" else 0
+    assert sites(path) == [(name, 7 + offset, "client.videos.create_and_poll", "ok"),
+                           (name, 9 + offset, "client.videos.download_content", "ok")]
+    fixed = migrate(name, "--fix")
+    assert fixed.exit_code == 0 and f"rewrote {name}" in fixed.stdout
+    # Only the import changed: the BOM, the latin-1 bytes and every CRLF are as they were.
+    assert path.read_bytes() == ENCODED[name].replace(OLD, NEW, 1)
+    video = load(path).make()
+    assert (video.status, video.vidbridge.provider) == ("completed", "veo")
+    assert (code / "boat.mp4").read_bytes()[4:8] == b"ftyp"
