@@ -111,3 +111,57 @@ def test_a_bom_a_coding_line_or_crlf_is_scanned_fixed_byte_for_byte_and_runs(
     video = load(path).make()
     assert (video.status, video.vidbridge.provider) == ("completed", "veo")
     assert (code / "boat.mp4").read_bytes()[4:8] == b"ftyp"
+
+
+ERRORS = '''"""Sora jobs for the render farm."""
+import os
+
+import openai
+from openai import (
+    OpenAI,  # the Sora client
+    APIError,
+    RateLimitError,  # retried by the scheduler
+)
+
+client = OpenAI(api_key=os.environ.get("OPENAI_API_KEY", "unset"),
+                base_url=os.environ.get("OPENAI_BASE_URL", "https://api.openai.com/v1"))
+
+
+def render(prompt, model="sora-2", seconds="4"):
+    try:
+        return client.videos.create(model=model, prompt=prompt, seconds=seconds)
+    except RateLimitError:
+        return "later"
+    except openai.NotFoundError as err:
+        return f"missing {err.status_code} {err.code}"
+    except openai.BadRequestError as err:
+        return f"bad {err.param}"
+    except APIError as err:
+        return f"api {err}"
+
+
+def fetch(video_id):
+    try:
+        return client.videos.retrieve(video_id)
+    except openai.NotFoundError:
+        return None
+'''
+
+
+def test_a_parenthesised_import_keeps_its_comments_and_the_except_clauses_still_catch(
+        code: Path) -> None:
+    path = write("farm.py", ERRORS)
+    assert sites(path) == [("farm.py", 17, "client.videos.create", "ok"),
+                           ("farm.py", 30, "client.videos.retrieve", "ok")]
+    diff = migrate("farm.py", "--diff").stdout
+    assert "+    OpenAI,  # the Sora client\n" in diff
+    assert migrate("farm.py", "--fix").exit_code == 0
+    assert path.read_text() == ERRORS.replace(
+        "from openai import (\n    OpenAI,  # the Sora client\n",
+        "from vidbridge.compat.openai import (\n    OpenAI,  # the Sora client\n)\n"
+        "from openai import (\n")
+    farm = load(path)
+    assert farm.render("a barn at dusk").status == "queued"
+    assert farm.render("a barn", model="sora-3") == "missing 404 model_not_found"
+    assert farm.render("a barn", seconds="soon") == "bad seconds"
+    assert farm.fetch("video_nope") is None

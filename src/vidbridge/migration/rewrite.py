@@ -41,9 +41,9 @@ def rewritten(source: str | bytes) -> Any:
                 return updated
             target = cst.parse_expression(TARGET)
             lines = [updated.with_changes(body=[node.with_changes(
-                module=target, names=_bare(moved, cst), lpar=None, rpar=None)])]
+                module=target, **_layout(node, moved, True, cst))])]
             if kept:
-                rest = node.with_changes(names=_bare(kept, cst), lpar=None, rpar=None)
+                rest = node.with_changes(**_layout(node, kept, False, cst))
                 lines.append(updated.with_changes(  # the comment stays on the first line
                     leading_lines=[], trailing_whitespace=cst.TrailingWhitespace(),
                     body=[rest]))
@@ -53,9 +53,32 @@ def rewritten(source: str | bytes) -> Any:
     return module.bytes if isinstance(source, bytes) else module.code
 
 
-def _bare(names: list[Any], cst: Any) -> list[Any]:
-    """The aliases with clean separators (the last without a trailing comma)."""
-    return [alias.with_changes(comma=cst.MaybeSentinel.DEFAULT) for alias in names]
+def _layout(node: Any, names: list[Any], first: bool, cst: Any) -> dict[str, Any]:
+    """``names``, ``lpar`` and ``rpar`` for one of the imports ``node`` is split into.
+
+    Unparenthesised: clean separators, the last without a comma. Parenthesised (the
+    one-name-a-line style): each name keeps its own comma and the comment after it, and the
+    ``(``'s comment stays on the first import; dropping commas there lost those comments.
+    """
+    if node.lpar is None:
+        return {"names": [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in names]}
+    *head, last = names
+    rpar = node.rpar if last is node.names[-1] else cst.RightParen()  # its comment, if any
+    comma = last.comma
+    if isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after,
+                                                   cst.ParenthesizedWhitespace):
+        # A comma ending its line keeps its comment; the ")" then opens the next line.
+        last = last.with_changes(comma=comma.with_changes(
+            whitespace_after=comma.whitespace_after.with_changes(
+                last_line=cst.SimpleWhitespace(""))))
+        rpar = cst.RightParen()
+    elif last is not node.names[-1]:
+        last = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    lpar = node.lpar
+    if not first and isinstance(lpar.whitespace_after, cst.ParenthesizedWhitespace):
+        lpar = lpar.with_changes(whitespace_after=lpar.whitespace_after.with_changes(
+            first_line=cst.TrailingWhitespace()))  # the "(" comment went with the first
+    return {"names": [*head, last], "lpar": lpar, "rpar": rpar}
 
 
 def diff(path: Path) -> str:
