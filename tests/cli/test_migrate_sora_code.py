@@ -39,13 +39,15 @@ def sim_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture
 def code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sim_config: Path) -> Path:
-    """A user's project folder; a fixed module built with ``OpenAI()`` finds the simulator
-    through $VIDBRIDGE_CONFIG, as the README's drop-in swap does."""
+    """A user's project folder; a fixed module's ``OpenAI()`` finds the simulator through
+    $VIDBRIDGE_CONFIG, as the README's drop-in swap does."""
     from vidbridge.engine import PollPolicy
 
     monkeypatch.setattr("vidbridge.client.PollPolicy", lambda: PollPolicy(
         first=0.02, factor=1.0, cap=0.02, provider_guidance=False))
     monkeypatch.setenv("VIDBRIDGE_CONFIG", str(sim_config))
+    # A ledger file, so every OpenAI() of a module shares one video store, as in production.
+    monkeypatch.setenv("VIDBRIDGE_LEDGER", str(tmp_path / "ledger.sqlite3"))
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -165,3 +167,112 @@ def test_a_parenthesised_import_keeps_its_comments_and_the_except_clauses_still_
     assert farm.render("a barn", model="sora-3") == "missing 404 model_not_found"
     assert farm.render("a barn", seconds="soon") == "bad seconds"
     assert farm.fetch("video_nope") is None
+
+
+SERVICES = '''"""Video jobs for the CMS: the client is injected, made by a factory, on a class."""
+from __future__ import annotations
+
+import asyncio
+
+from openai import AsyncOpenAI, OpenAI
+
+
+def get_client() -> OpenAI:
+    return OpenAI(max_retries=5)
+
+
+class Studio:
+    client = OpenAI()  # shared by every Studio
+
+    def make(self, prompt):
+        return self.client.videos.create(model="sora-2", prompt=prompt, seconds="4")
+
+
+class Service:
+    def __init__(self, client: OpenAI | None = None):
+        self._client = client or get_client()
+
+    def make(self, prompt):
+        video = self._client.videos.create_and_poll(model="sora-2", prompt=prompt,
+                                                    seconds="4", poll_interval_ms=20)
+        return self._client.videos.retrieve(video.id)
+
+
+def render(client: OpenAI, prompt: str):
+    return client.videos.create(model="sora-2", prompt=prompt, seconds="4")
+
+
+def latest():
+    return get_client().videos.list(limit=1)
+
+
+async def render_async(client: "AsyncOpenAI", prompt):
+    return await client.videos.create_and_poll(model="sora-2", prompt=prompt, seconds="4")
+
+
+def main():
+    return asyncio.run(render_async(AsyncOpenAI(), "a tram at night"))
+'''
+CHAT_TOO = '''from openai import OpenAI
+
+
+def get_client():
+    return OpenAI()
+
+
+def caption(video_id):
+    return get_client().chat.completions.create(model="gpt-5", messages=[])
+
+
+def render(prompt):
+    return get_client().videos.create(model="sora-2", prompt=prompt, seconds="4")
+'''
+PARAM_CHAT = '''from openai import OpenAI
+
+client = OpenAI()
+
+
+def summarise(llm: OpenAI, text):
+    return llm.responses.create(model="gpt-5", input=text)
+
+
+def render(prompt):
+    return client.videos.create(model="sora-2", prompt=prompt, seconds="4")
+'''
+
+
+def test_clients_from_parameters_factories_and_classes_are_found_and_the_fix_runs(
+        code: Path) -> None:
+    path = write("cms.py", SERVICES)
+    calls = [(line, call) for _, line, call, verdict in sites(path) if verdict == "ok"]
+    assert calls == [(17, "self.client.videos.create"),
+                     (25, "self._client.videos.create_and_poll"),
+                     (27, "self._client.videos.retrieve"),
+                     (31, "client.videos.create"), (35, "get_client().videos.list"),
+                     (39, "client.videos.create_and_poll")]
+    report = json.loads(migrate("cms.py", "--json").stdout)
+    assert [s["async"] for s in report] == [False] * 5 + [True]
+    assert migrate("cms.py", "--fix").exit_code == 0
+    assert path.read_text() == SERVICES.replace("from openai import AsyncOpenAI, OpenAI",
+                                                "from vidbridge.compat.openai import "
+                                                "AsyncOpenAI, OpenAI")
+    cms = load(path)
+    assert cms.Studio().make("a dam").status == "queued"
+    assert cms.Service().make("a weir").status == "completed"
+    assert cms.render(cms.get_client(), "a lock").status == "queued"
+    assert cms.latest().data[0].prompt in {"a dam", "a weir", "a lock"}
+    assert cms.main().status == "completed"
+
+
+@pytest.mark.parametrize(("source", "other"), [(CHAT_TOO, "get_client().chat (line 9)"),
+                                               (PARAM_CHAT, "llm.responses (line 7)")])
+def test_a_client_serving_more_than_videos_through_a_factory_or_parameter_is_not_rewritten(
+        code: Path, source: str, other: str) -> None:
+    path = write("mixed.py", source)
+    assert [call for _, _, call, _ in sites(path)] == [
+        "get_client().videos.create" if source is CHAT_TOO else "client.videos.create"]
+    report = migrate("mixed.py")
+    assert f"mixed.py: not rewritten, the client also serves {other}" in report.stdout
+    fixed = migrate("mixed.py", "--fix")
+    assert "not rewritten" in fixed.stderr and "rewrote" not in fixed.stdout
+    assert path.read_text() == source

@@ -1,7 +1,7 @@
 """Find video-generation call sites in Python source with the stdlib ``ast`` (no import, no run).
 
 Three families are recognised: the official ``openai`` SDK (``client.videos.<method>``,
-sync or async, through a client variable or ``client.videos`` kept in a variable), raw HTTP
+sync or async, through any expression ``clients`` takes for a client), raw HTTP
 to ``/v1/videos...`` with ``httpx``, ``requests`` or ``aiohttp``, and LiteLLM's
 ``video_generation`` / ``avideo_generation`` / ``video_status`` / ``video_content``.
 Arguments are read when they are literals or module-level constants; anything else is
@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .clients import ClientNames
 
 SDK_METHODS = ("create", "create_and_poll", "retrieve", "poll", "list", "delete", "remix",
                "extend", "edit", "download_content")
@@ -104,7 +106,7 @@ def scan_file(path: Path) -> FileScan:
         return FileScan(str(path), error="not scanned: nested too deeply to parse")
 
 
-class _Scanner:
+class _Scanner(ClientNames):
     def __init__(self, path: str, tree: ast.Module) -> None:
         self.result = FileScan(path)
         self.tree = tree
@@ -113,6 +115,7 @@ class _Scanner:
         self.classes: dict[str, bool] = {}  # local name of OpenAI/AsyncOpenAI -> is async
         self.litellm_names: dict[str, str] = {}  # local name -> litellm function
         self.clients: dict[str, bool] = {}  # variable text -> is async
+        self.factories: dict[str, bool] = {}  # function returning a client -> is async
         self.videos: dict[str, bool] = {}  # variable text holding client.videos -> is async
         self.http: dict[str, tuple[str, str | None, int]] = {}  # var -> (lib, base, line)
         self.parents: dict[ast.AST, ast.AST] = {}
@@ -127,7 +130,10 @@ class _Scanner:
         # Twice: `videos = client.videos` may be read before `client = OpenAI()` in walk order.
         for _ in range(2):
             for node in ast.walk(self.tree):
+                self._typed(node)
                 self._bindings(node)
+        for node in ast.walk(self.tree):
+            self._owner(node)
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Call):
                 self._call(node)
@@ -181,7 +187,8 @@ class _Scanner:
                 value = value.value
             if (is_async := self._client_class(value)) is not None:
                 self.clients[name] = is_async
-                if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+                if self._module_built(value):
+                    assert isinstance(value, ast.Call)
                     made = (getattr(node, "lineno", 0), ast.unparse(value.func))
                     if made not in self.result.module_clients:
                         self.result.module_clients.append(made)
@@ -194,27 +201,6 @@ class _Scanner:
                              if kw.arg == "base_url"), None)
                 self.http[name] = (lib, base if isinstance(base, str) else None,
                                    getattr(node, "lineno", 0))
-
-    def _client_class(self, value: ast.AST) -> bool | None:
-        """Whether ``value`` builds an OpenAI client: True async, False sync, None not."""
-        if not isinstance(value, ast.Call):
-            return None
-        func = value.func
-        if isinstance(func, ast.Name) and func.id in self.classes:
-            return self.classes[func.id]
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
-                self.modules.get(func.value.id) == "openai" and \
-                func.attr in {"OpenAI", "AsyncOpenAI"}:
-            return func.attr == "AsyncOpenAI"
-        return None
-
-    def _client_of(self, node: ast.AST) -> bool | None:
-        name = ast.unparse(node)
-        if name in self.clients:
-            return self.clients[name]
-        if isinstance(node, ast.Name) and self.modules.get(node.id) == "openai":
-            return False  # the module-level client: openai.videos.create(...)
-        return self._client_class(node)
 
     def _http_client(self, value: ast.AST) -> str | None:
         if not isinstance(value, ast.Call):
@@ -360,7 +346,8 @@ class _Scanner:
         if node.attr in {"videos", "close", "aclose", "with_options"}:
             return
         owner = ast.unparse(node.value)
-        if owner in self.clients:
+        if owner in self.clients or (self._client_class(node.value) is not None and
+                                     not self._module_built(node.value)):  # get_client().chat
             line = (node.lineno, f"{owner}.{node.attr}")
             if line not in self.result.other_uses:
                 self.result.other_uses.append(line)
