@@ -276,3 +276,38 @@ def test_a_client_serving_more_than_videos_through_a_factory_or_parameter_is_not
     fixed = migrate("mixed.py", "--fix")
     assert "not rewritten" in fixed.stderr and "rewrote" not in fixed.stdout
     assert path.read_text() == source
+
+
+OPTIONS = '''import asyncio
+
+from openai import AsyncOpenAI, OpenAI
+
+client = OpenAI(timeout=60)
+
+
+def make(prompt):
+    # long renders: more time for this call than the client's default
+    return client.with_options(timeout=600, max_retries=0).videos.create_and_poll(
+        model="sora-2", prompt=prompt, seconds="4")
+
+
+async def make_async(prompt):
+    async with AsyncOpenAI() as aclient:
+        return await aclient.with_options(timeout=600).videos.create_and_poll(
+            model="sora-2", prompt=prompt, seconds="4")
+
+
+def main():
+    return asyncio.run(make_async("a ferry"))
+'''
+
+
+def test_with_options_narrowing_one_call_is_a_site_and_runs_after_the_fix(code: Path) -> None:
+    path = write("options.py", OPTIONS)
+    report = json.loads(migrate("options.py", "--json").stdout)
+    assert [(s["line"], s["async"], s["verdict"]) for s in report] == [
+        (10, False, "ok"), (16, True, "ok")]
+    assert migrate("options.py", "--fix").exit_code == 0
+    options = load(path)
+    assert options.make("a barge").status == "completed"
+    assert options.main().status == "completed"

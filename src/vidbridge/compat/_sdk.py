@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 from types import ModuleType
-from typing import Any
+from typing import Any, Self
 
 # Set to 1 to keep compat errors free of the SDK's classes even when it is installed.
 DISABLE_ENV = "VIDBRIDGE_COMPAT_NO_OPENAI"
@@ -52,3 +52,14 @@ def synthetic_response(status: int, headers: dict[str, str], body: Any) -> Any:
     http = http_module()
     request = http.Request("POST", COMPAT_URL)
     return http.Response(status, headers=headers, json=body, request=request)
+
+
+class OfficialOptions:
+    """``with_options`` of the SDK's clients, for code that narrows one call's options
+    (``client.with_options(timeout=600).videos.create(...)``)."""
+
+    def with_options(self, **_official_options: Any) -> Self:
+        """The SDK returns a copy with other ``timeout``, ``max_retries``, headers...; those
+        are accepted and ignored here, as the constructor ignores them, so it is this client
+        (its videos and store are the same)."""
+        return self

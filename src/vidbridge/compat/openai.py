@@ -44,6 +44,7 @@ from ._errors import (
     UnprocessableEntityError,
 )
 from ._pages import AsyncCursorPage, AsyncPaginator, BinaryContent, SyncCursorPage
+from ._sdk import OfficialOptions
 from ._service import VideoService, Work, default_output_dir, run_async, run_sync
 from ._store import VideoStore
 from ._video import TERMINAL as TERMINAL_STATUSES
@@ -213,7 +214,7 @@ class Videos:
         return [work.video_id for work in works]
 
 
-class OpenAI:
+class OpenAI(OfficialOptions):
     """Drop-in for ``openai.OpenAI`` whose ``videos`` are routed by a vidbridge config.
 
     ``config``: a path, a loaded ``Config``, or None for ``$VIDBRIDGE_CONFIG``; ``client``: a
@@ -370,7 +371,7 @@ class AsyncVideos:
         return [work.video_id for work in works]
 
 
-class AsyncOpenAI:
+class AsyncOpenAI(OfficialOptions):
     """Drop-in for ``openai.AsyncOpenAI``; same arguments as ``OpenAI``."""
 
     def __init__(self, *, config: str | Path | Config | None = None,
