@@ -311,3 +311,54 @@ def test_with_options_narrowing_one_call_is_a_site_and_runs_after_the_fix(code: 
     options = load(path)
     assert options.make("a barge").status == "completed"
     assert options.main().status == "completed"
+
+
+RAW = '''import time
+
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def wait(video_id):
+    # the SDK's own poll loop: honour the server's openai-poll-after-ms
+    while True:
+        response = client.videos.with_raw_response.retrieve(video_id)
+        video = response.parse()
+        if video.status in ("completed", "failed"):
+            return video
+        time.sleep(int(response.headers.get("openai-poll-after-ms", 1000)) / 1000)
+
+
+def save(video_id, path):
+    with client.videos.with_streaming_response.download_content(video_id) as response:
+        response.stream_to_file(path)
+
+
+def cast(path):
+    with open(path, "rb") as clip:
+        return client.videos.create_character(name="Mo", video=clip)
+'''
+
+
+def test_calls_compat_does_not_serve_are_named_and_keep_fix_away_from_the_file(
+        code: Path) -> None:
+    path = write("raw.py", RAW)
+    report = json.loads(migrate("raw.py", "--json").stdout)
+    assert [(s["line"], s["call"], s["operation"], s["verdict"]) for s in report] == [
+        (11, "client.videos.with_raw_response.retrieve", "retrieve", "needs a change"),
+        (19, "client.videos.with_streaming_response.download_content", "download_content",
+         "needs a change"),
+        (25, "client.videos.create_character", "create_character", "needs a change")]
+    assert report[0]["reasons"][-1] == ("videos.with_raw_response is not served by "
+                                        "vidbridge.compat: call videos.retrieve(...) and use "
+                                        "what it returns")
+    why = ("not rewritten, vidbridge.compat.openai does not serve "
+           "client.videos.with_raw_response.retrieve (line 11), "
+           "client.videos.with_streaming_response.download_content (line 19), "
+           "client.videos.create_character (line 25)")
+    assert f"raw.py: {why}" in migrate("raw.py").stdout
+    fixed = migrate("raw.py", "--fix")
+    assert fixed.exit_code == 0 and fixed.stdout == ""
+    assert fixed.stderr == f"# raw.py: {why}\n"
+    assert path.read_text() == RAW

@@ -57,14 +57,13 @@ def migrate(
 
 
 def _rewrite(files: list[FileScan], apply_fix: bool) -> None:
-    from ..migration import rewrite
+    from ..migration import report, rewrite
 
     for scan_result in files:
         path = Path(scan_result.path)
         if not scan_result.videos_only:
-            if scan_result.client_imports:
-                print(f"# {path}: not rewritten, the openai client is used for more than "
-                      "videos", file=sys.stderr)
+            if (why := report.not_rewritten(scan_result)) is not None:
+                print(f"# {path}: {why}", file=sys.stderr)
             continue
         if apply_fix:
             if rewrite.fix(path):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .scan import Site
+from .scan import compat_serves as _compat_has
 
 if TYPE_CHECKING:
     from ..client import ClientCore
@@ -71,12 +72,6 @@ def _judge(site: Site, core: ClientCore) -> tuple[str, list[str], list[dict[str,
         return ADJUSTED, [f"{operation}: served by vidbridge.compat"], []
     return CHANGE, [f"{operation}: not served by vidbridge.compat or the gateway; generate a "
                     "new video from the original request instead"], []
-
-
-def _compat_has(method: str) -> bool:
-    from ..compat.openai import Videos
-
-    return callable(getattr(Videos, method, None))
 
 
 def _create(site: Site, core: ClientCore) -> tuple[str, list[str], list[dict[str, Any]]]:

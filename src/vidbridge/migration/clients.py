@@ -15,10 +15,12 @@ from __future__ import annotations
 import ast
 
 CLIENT_CLASSES = ("OpenAI", "AsyncOpenAI")
-# What an SDK client's ``videos`` is followed by in a call (the wrappers are read by ``scan``).
-VIDEO_CALLS = ("create", "create_and_poll", "retrieve", "poll", "list", "delete", "remix",
-               "extend", "edit", "download_content", "create_character", "get_character",
-               "with_raw_response", "with_streaming_response")
+# The official SDK's ``client.videos`` methods (openai/resources/videos.py), and the
+# wrappers that return the HTTP response instead: ``videos.with_raw_response.retrieve(...)``.
+SDK_METHODS = ("create", "create_and_poll", "retrieve", "poll", "list", "delete", "remix",
+               "extend", "edit", "download_content", "create_character", "get_character")
+WRAPPERS = ("with_raw_response", "with_streaming_response")
+VIDEO_CALLS = SDK_METHODS + WRAPPERS
 
 
 class ClientNames:

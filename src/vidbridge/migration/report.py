@@ -14,6 +14,17 @@ def summary(reports: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
+def not_rewritten(scan: FileScan) -> str | None:
+    """Why --fix leaves a file importing the client alone (None: it does not)."""
+    if not scan.client_imports or scan.videos_only:
+        return None
+    if scan.other_uses:
+        uses = ", ".join(f"{text} (line {line})" for line, text in scan.other_uses[:3])
+        return f"not rewritten, the client also serves {uses}"
+    calls = ", ".join(f"{text} (line {line})" for line, text in scan.unserved[:3])
+    return f"not rewritten, vidbridge.compat.openai does not serve {calls}"
+
+
 def imports_note(files: list[FileScan]) -> list[str]:
     """Which files --fix would rewrite, and which it leaves because the client does more."""
     lines = []
@@ -21,9 +32,8 @@ def imports_note(files: list[FileScan]) -> list[str]:
         if scan.videos_only:
             lines.append(f"{scan.path}: uses the openai client only for videos; "
                          "--fix swaps its import for vidbridge.compat.openai")
-        elif scan.client_imports and scan.other_uses:
-            uses = ", ".join(f"{text} (line {line})" for line, text in scan.other_uses[:3])
-            lines.append(f"{scan.path}: not rewritten, the client also serves {uses}")
+        elif (why := not_rewritten(scan)) is not None:
+            lines.append(f"{scan.path}: {why}")
         for line, text in scan.module_clients:
             lines.append(f"{scan.path}:{line}: {text}() is built through the module, which "
                          "--fix does not rewrite; build it from vidbridge.compat.openai")

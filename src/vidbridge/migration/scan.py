@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .clients import ClientNames
+from .clients import SDK_METHODS, WRAPPERS, ClientNames
 
-SDK_METHODS = ("create", "create_and_poll", "retrieve", "poll", "list", "delete", "remix",
-               "extend", "edit", "download_content")
 # Parameters the SDK takes positionally (the rest are keyword-only).
 POSITIONAL = {"retrieve": ("video_id",), "poll": ("video_id",), "delete": ("video_id",),
-              "remix": ("video_id",), "download_content": ("video_id",)}
+              "remix": ("video_id",), "download_content": ("video_id",),
+              "get_character": ("character_id",)}
 LITELLM = {"video_generation": "create", "avideo_generation": "create",
            "video_status": "retrieve", "avideo_status": "retrieve",
            "video_content": "download_content", "avideo_content": "download_content"}
@@ -62,11 +61,20 @@ class FileScan:
     client_imports: list[int] = field(default_factory=list)  # lines importing OpenAI classes
     other_uses: list[tuple[int, str]] = field(default_factory=list)  # client.chat... lines
     module_clients: list[tuple[int, str]] = field(default_factory=list)  # openai.OpenAI()
+    unserved: list[tuple[int, str]] = field(default_factory=list)  # calls compat lacks
     error: str | None = None
 
     @property
     def videos_only(self) -> bool:
-        return bool(self.client_imports) and not self.other_uses
+        """Whether --fix may swap the import: nothing but video calls compat serves."""
+        return bool(self.client_imports) and not self.other_uses and not self.unserved
+
+
+def compat_serves(method: str) -> bool:
+    """Whether ``vidbridge.compat.openai``'s ``client.videos`` has ``method``."""
+    from ..compat.openai import Videos
+
+    return callable(getattr(Videos, method, None))
 
 
 class _Unread:
@@ -251,12 +259,15 @@ class _Scanner(ClientNames):
         if isinstance(func, ast.Attribute):
             receiver = func.value
             if func.attr in SDK_METHODS:
+                wrapper = None
+                if isinstance(receiver, ast.Attribute) and receiver.attr in WRAPPERS:
+                    wrapper, receiver = receiver.attr, receiver.value
                 owner = self.videos.get(ast.unparse(receiver))
                 if owner is None and isinstance(receiver, ast.Attribute) and \
                         receiver.attr == "videos":
                     owner = self._client_of(receiver.value)
                 if owner is not None:
-                    self._sdk_site(node, func.attr, owner or self._awaited(node))
+                    self._sdk_site(node, func.attr, owner or self._awaited(node), wrapper)
                     return
             if isinstance(receiver, ast.Name) and self.modules.get(receiver.id) == "litellm" \
                     and func.attr in LITELLM:
@@ -278,10 +289,19 @@ class _Scanner(ClientNames):
                 read[name] = value
         return read, "input_reference" in given
 
-    def _sdk_site(self, node: ast.Call, method: str, is_async: bool) -> None:
+    def _sdk_site(self, node: ast.Call, method: str, is_async: bool,
+                  wrapper: str | None) -> None:
         arguments, image = self._read_args(node, POSITIONAL.get(method, ()))
-        self.result.sites.append(Site(self.result.path, node.lineno, ast.unparse(node.func),
-                                      "openai", method, is_async, arguments, image))
+        site = Site(self.result.path, node.lineno, ast.unparse(node.func), "openai", method,
+                    is_async, arguments, image)
+        self.result.sites.append(site)
+        if wrapper is not None:
+            site.changes.append(f"videos.{wrapper} is not served by vidbridge.compat: call "
+                                f"videos.{method}(...) and use what it returns")
+        if wrapper is not None or not compat_serves(method):
+            # After the import swap this line would be an AttributeError: --fix leaves the
+            # file, and says why, rather than "fixing" it into a crash.
+            self.result.unserved.append((node.lineno, site.call))
 
     def _litellm_site(self, node: ast.Call, function: str) -> None:
         operation = LITELLM[function]
