@@ -28,6 +28,7 @@ LITELLM = {"video_generation": "create", "avideo_generation": "create",
 # LiteLLM's own examples pass everything by keyword; positional order assumed from them.
 LITELLM_POSITIONAL = {"create": ("prompt", "model"), "retrieve": ("video_id",),
                       "download_content": ("video_id",)}
+COMPAT = "vidbridge.compat.openai"
 READ = ("model", "prompt", "seconds", "size", "variant", "video_id", "input_reference")
 HTTP_VERBS = ("get", "post", "delete", "put", "patch", "request")
 HTTP_CLIENTS = {("httpx", "Client"): "httpx", ("httpx", "AsyncClient"): "httpx",
@@ -175,6 +176,11 @@ class _Scanner(ClientNames):
                 if root == "openai" and alias.name in {"OpenAI", "AsyncOpenAI"}:
                     self.classes[local] = alias.name == "AsyncOpenAI"
                     self.result.client_imports.append(node.lineno)
+                elif node.module == COMPAT and alias.name in {"OpenAI", "AsyncOpenAI"}:
+                    # Already swapped (by --fix or by hand): its calls are still routed by
+                    # the config, so they are still sites; a CI run of migrate after the
+                    # fix found none, and passed a model nothing serves.
+                    self.classes[local] = alias.name == "AsyncOpenAI"
                 elif root == "litellm" and alias.name in LITELLM:
                     self.litellm_names[local] = alias.name
                 elif root in {"httpx", "requests", "aiohttp"}:
