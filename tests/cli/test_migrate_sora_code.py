@@ -389,3 +389,30 @@ def test_after_the_fix_the_report_is_the_same_and_a_second_fix_changes_nothing(
     assert "rewrote" not in second.stdout and second.stderr == ""
     assert {path: path.read_bytes() for path in paths} == fixed
     assert migrate(*map(str, paths), "--diff").stdout == ""
+
+
+MODULE = '''import os
+
+import openai
+
+
+def make(prompt):
+    client = openai.OpenAI(api_key=os.environ.get("OPENAI_API_KEY"))
+    try:
+        return client.videos.create(model="sora-2", prompt=prompt, seconds="4")
+    except openai.RateLimitError:
+        return None
+'''
+
+
+def test_a_client_built_through_the_module_is_reported_and_left_alone_saying_so(
+        code: Path) -> None:
+    path = write("module.py", MODULE)
+    assert sites(path) == [("module.py", 9, "client.videos.create", "ok")]
+    note = ("module.py:7: openai.OpenAI() is built through the module, which --fix does not "
+            "rewrite; build it from vidbridge.compat.openai")
+    assert note in migrate("module.py").stdout
+    for mode in ("--diff", "--fix"):
+        result = migrate("module.py", mode)
+        assert (result.exit_code, result.stdout, result.stderr) == (0, "", f"# {note}\n")
+    assert path.read_text() == MODULE

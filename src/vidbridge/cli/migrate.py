@@ -61,6 +61,8 @@ def _rewrite(files: list[FileScan], apply_fix: bool) -> None:
 
     for scan_result in files:
         path = Path(scan_result.path)
+        for line in report.module_built(scan_result):  # left alone: say so here too
+            print(f"# {line}", file=sys.stderr)
         if not scan_result.videos_only:
             if (why := report.not_rewritten(scan_result)) is not None:
                 print(f"# {path}: {why}", file=sys.stderr)

@@ -25,6 +25,12 @@ def not_rewritten(scan: FileScan) -> str | None:
     return f"not rewritten, vidbridge.compat.openai does not serve {calls}"
 
 
+def module_built(scan: FileScan) -> list[str]:
+    """The ``openai.OpenAI()`` clients of a file, which --fix leaves on the official API."""
+    return [f"{scan.path}:{line}: {text}() is built through the module, which --fix does not "
+            "rewrite; build it from vidbridge.compat.openai" for line, text in scan.module_clients]
+
+
 def imports_note(files: list[FileScan]) -> list[str]:
     """Which files --fix would rewrite, and which it leaves because the client does more."""
     lines = []
@@ -34,9 +40,7 @@ def imports_note(files: list[FileScan]) -> list[str]:
                          "--fix swaps its import for vidbridge.compat.openai")
         elif (why := not_rewritten(scan)) is not None:
             lines.append(f"{scan.path}: {why}")
-        for line, text in scan.module_clients:
-            lines.append(f"{scan.path}:{line}: {text}() is built through the module, which "
-                         "--fix does not rewrite; build it from vidbridge.compat.openai")
+        lines += module_built(scan)
         if scan.error:
             lines.append(f"{scan.path}: {scan.error}")
     return lines
