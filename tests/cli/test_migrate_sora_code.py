@@ -405,14 +405,26 @@ def make(prompt):
 '''
 
 
+MODULE_LEVEL = '''import openai
+
+openai.max_retries = 4
+video = openai.videos.create(model="sora-2", prompt="a gull", seconds="4")
+'''
+
+
+@pytest.mark.parametrize(("source", "line", "call", "note"), [
+    (MODULE, 9, "client.videos.create",
+     "module.py:7: openai.OpenAI() is built through the module, which --fix does not rewrite; "
+     "build it from vidbridge.compat.openai"),
+    (MODULE_LEVEL, 4, "openai.videos.create",
+     "module.py:4: openai.videos is the openai module's own client, which --fix does not "
+     "rewrite; build one from vidbridge.compat.openai")])
 def test_a_client_built_through_the_module_is_reported_and_left_alone_saying_so(
-        code: Path) -> None:
-    path = write("module.py", MODULE)
-    assert sites(path) == [("module.py", 9, "client.videos.create", "ok")]
-    note = ("module.py:7: openai.OpenAI() is built through the module, which --fix does not "
-            "rewrite; build it from vidbridge.compat.openai")
+        code: Path, source: str, line: int, call: str, note: str) -> None:
+    path = write("module.py", source)
+    assert sites(path) == [("module.py", line, call, "ok")]
     assert note in migrate("module.py").stdout
     for mode in ("--diff", "--fix"):
         result = migrate("module.py", mode)
         assert (result.exit_code, result.stdout, result.stderr) == (0, "", f"# {note}\n")
-    assert path.read_text() == MODULE
+    assert path.read_text() == source

@@ -26,9 +26,13 @@ def not_rewritten(scan: FileScan) -> str | None:
 
 
 def module_built(scan: FileScan) -> list[str]:
-    """The ``openai.OpenAI()`` clients of a file, which --fix leaves on the official API."""
-    return [f"{scan.path}:{line}: {text}() is built through the module, which --fix does not "
-            "rewrite; build it from vidbridge.compat.openai" for line, text in scan.module_clients]
+    """The ``openai.OpenAI()`` clients of a file and its ``openai.videos`` calls (the
+    module's own client), which --fix leaves on the official API."""
+    return [f"{scan.path}:{line}: {text} is the openai module's own client, which --fix does "
+            "not rewrite; build one from vidbridge.compat.openai" if text.endswith(".videos")
+            else f"{scan.path}:{line}: {text}() is built through the module, which --fix does "
+            "not rewrite; build it from vidbridge.compat.openai"
+            for line, text in scan.module_clients]
 
 
 def imports_note(files: list[FileScan]) -> list[str]:

@@ -274,6 +274,12 @@ class _Scanner(ClientNames):
                     owner = self._client_of(receiver.value)
                 if owner is not None:
                     self._sdk_site(node, func.attr, owner or self._awaited(node), wrapper)
+                    if isinstance(receiver, ast.Attribute) and isinstance(
+                            receiver.value, ast.Name) and receiver.value.id in self.modules \
+                            and self.modules[receiver.value.id] == "openai":
+                        # openai.videos.create(...): the module's own client, which no
+                        # import swap reaches; --fix says so as for openai.OpenAI().
+                        self.result.module_clients.append((node.lineno, ast.unparse(receiver)))
                     return
             if isinstance(receiver, ast.Name) and self.modules.get(receiver.id) == "litellm" \
                     and func.attr in LITELLM:
