@@ -428,3 +428,50 @@ def test_a_client_built_through_the_module_is_reported_and_left_alone_saying_so(
         result = migrate("module.py", mode)
         assert (result.exit_code, result.stdout, result.stderr) == (0, "", f"# {note}\n")
     assert path.read_text() == source
+
+
+STYLES = {  # already handled before this audit; kept as evidence that they stay so
+    "alias.py": '''from openai import OpenAI as OAI
+
+oai = OAI()
+
+
+def make():
+    return oai.videos.create_and_poll(model="sora-2", prompt="a kite", seconds="4")
+''',
+    "tabs.py": '''from openai import OpenAI
+
+
+def make():
+\tclient = OpenAI()
+\tif client:
+\t\treturn client.videos.create_and_poll(model="sora-2", prompt="tabs", seconds="4")
+''',
+    "typed.py": '''from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from openai import OpenAI
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+    from openai.types import Video
+
+
+def make(spare: AsyncOpenAI | None = None) -> Video:
+    return OpenAI().videos.create_and_poll(model="sora-2", prompt="typed", seconds="4")
+''',
+}
+
+
+@pytest.mark.parametrize(("name", "line"), [("alias.py", 7), ("tabs.py", 7), ("typed.py", 13)])
+def test_an_aliased_import_tabs_and_type_checking_imports_fix_and_run(
+        code: Path, name: str, line: int) -> None:
+    path = write(name, STYLES[name])
+    assert [(f, n, v) for f, n, _, v in sites(path)] == [(name, line, "ok")]
+    assert migrate(name, "--fix").stdout == f"rewrote {name}\n"
+    assert path.read_text() == STYLES[name].replace("from openai import OpenAI",
+                                                    "from vidbridge.compat.openai import OpenAI"
+                                                    ).replace(
+        "    from openai import AsyncOpenAI", "    from vidbridge.compat.openai import AsyncOpenAI")
+    assert load(path).make().status == "completed"
