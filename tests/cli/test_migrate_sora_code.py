@@ -475,3 +475,25 @@ def test_an_aliased_import_tabs_and_type_checking_imports_fix_and_run(
                                                     ).replace(
         "    from openai import AsyncOpenAI", "    from vidbridge.compat.openai import AsyncOpenAI")
     assert load(path).make().status == "completed"
+
+
+SEMICOLONS = '''import os; from openai import OpenAI, NotFoundError
+
+client = OpenAI()
+
+
+def make():
+    try:
+        return client.videos.create_and_poll(model="sora-2", prompt=os.sep, seconds="4")
+    except NotFoundError:
+        return None
+'''
+
+
+def test_an_import_sharing_its_line_is_rewritten_where_it_stands(code: Path) -> None:
+    path = write("semi.py", SEMICOLONS)
+    assert "semi.py: uses the openai client only for videos" in migrate("semi.py").stdout
+    assert migrate("semi.py", "--fix").stdout == "rewrote semi.py\n"
+    assert path.read_text().splitlines()[0] == (
+        "import os; from vidbridge.compat.openai import OpenAI; from openai import NotFoundError")
+    assert load(path).make().status == "completed"

@@ -26,27 +26,42 @@ def rewritten(source: str | bytes) -> Any:
         raise ImportError("migrate --diff/--fix needs libcst: pip install 'vidbridge[migrate]'"
                           ) from exc
 
+    def split(node: Any) -> tuple[Any, Any] | None:
+        """``from openai import OpenAI, X`` as (the compat import, the rest or None)."""
+        if not isinstance(node, cst.ImportFrom) or node.relative or node.module is None or \
+                cst.helpers.get_full_name_for_node(node.module) != "openai" or \
+                isinstance(node.names, cst.ImportStar):
+            return None
+        moved = [a for a in node.names if a.evaluated_name in CLIENT_CLASSES]
+        kept = [a for a in node.names if a.evaluated_name not in CLIENT_CLASSES]
+        if not moved:
+            return None
+        return (node.with_changes(module=cst.parse_expression(TARGET),
+                                  **_layout(node, moved, True, cst)),
+                node.with_changes(**_layout(node, kept, False, cst)) if kept else None)
+
     class Swap(cst.CSTTransformer):
         def leave_SimpleStatementLine(self, original: Any, updated: Any) -> Any:
-            if len(updated.body) != 1 or not isinstance(updated.body[0], cst.ImportFrom):
+            if len(updated.body) > 1:  # import os; from openai import OpenAI
+                # The import stays in its line: skipping it left the file as it was while
+                # the report said --fix swaps it.
+                body: list[Any] = []
+                for small in updated.body:
+                    parts = split(small)
+                    if parts is None or parts[1] is None:
+                        body.append(parts[0] if parts else small)
+                    else:
+                        body += [parts[0].with_changes(semicolon=cst.Semicolon(
+                            whitespace_after=cst.SimpleWhitespace(" "))), parts[1]]
+                return updated.with_changes(body=body)
+            parts = split(updated.body[0])
+            if parts is None:
                 return updated
-            node = updated.body[0]
-            if node.relative or node.module is None or \
-                    cst.helpers.get_full_name_for_node(node.module) != "openai" or \
-                    isinstance(node.names, cst.ImportStar):
-                return updated
-            moved = [a for a in node.names if a.evaluated_name in CLIENT_CLASSES]
-            kept = [a for a in node.names if a.evaluated_name not in CLIENT_CLASSES]
-            if not moved:
-                return updated
-            target = cst.parse_expression(TARGET)
-            lines = [updated.with_changes(body=[node.with_changes(
-                module=target, **_layout(node, moved, True, cst))])]
-            if kept:
-                rest = node.with_changes(**_layout(node, kept, False, cst))
+            lines = [updated.with_changes(body=[parts[0]])]
+            if parts[1] is not None:
                 lines.append(updated.with_changes(  # the comment stays on the first line
                     leading_lines=[], trailing_whitespace=cst.TrailingWhitespace(),
-                    body=[rest]))
+                    body=[parts[1]]))
             return cst.FlattenSentinel(lines)
 
     module = cst.parse_module(source).visit(Swap())
