@@ -497,3 +497,32 @@ def test_an_import_sharing_its_line_is_rewritten_where_it_stands(code: Path) -> 
     assert path.read_text().splitlines()[0] == (
         "import os; from vidbridge.compat.openai import OpenAI; from openai import NotFoundError")
     assert load(path).make().status == "completed"
+
+
+WIRING = '''"""Wires the app: one OpenAI client for the whole process."""
+from openai import OpenAI
+
+from captions import caption
+
+client = OpenAI()
+
+
+def describe(text):
+    return caption(client, text)
+'''
+CAPTIONS = '''def caption(client, text):
+    return client.chat.completions.create(model="gpt-5", messages=[{"role": "user",
+                                                                    "content": text}])
+'''
+
+
+def test_a_file_that_only_builds_the_client_for_others_is_not_rewritten(code: Path) -> None:
+    main, captions = write("main.py", WIRING), write("captions.py", CAPTIONS)
+    why = ("main.py: not rewritten, no video call uses the client here (it may serve more "
+           "elsewhere); swap the import by hand if it serves only videos")
+    report = migrate(".")
+    assert report.exit_code == 0 and why in report.stdout
+    assert "--fix swaps" not in report.stdout
+    fixed = migrate(".", "--fix")
+    assert (fixed.stdout, fixed.stderr) == ("", f"# {why}\n")
+    assert (main.read_text(), captions.read_text()) == (WIRING, CAPTIONS)

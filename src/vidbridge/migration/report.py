@@ -21,8 +21,11 @@ def not_rewritten(scan: FileScan) -> str | None:
     if scan.other_uses:
         uses = ", ".join(f"{text} (line {line})" for line, text in scan.other_uses[:3])
         return f"not rewritten, the client also serves {uses}"
-    calls = ", ".join(f"{text} (line {line})" for line, text in scan.unserved[:3])
-    return f"not rewritten, vidbridge.compat.openai does not serve {calls}"
+    if scan.unserved:
+        calls = ", ".join(f"{text} (line {line})" for line, text in scan.unserved[:3])
+        return f"not rewritten, vidbridge.compat.openai does not serve {calls}"
+    return ("not rewritten, no video call uses the client here (it may serve more elsewhere); "
+            "swap the import by hand if it serves only videos")
 
 
 def module_built(scan: FileScan) -> list[str]:

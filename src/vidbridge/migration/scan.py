@@ -67,8 +67,12 @@ class FileScan:
 
     @property
     def videos_only(self) -> bool:
-        """Whether --fix may swap the import: nothing but video calls compat serves."""
-        return bool(self.client_imports) and not self.other_uses and not self.unserved
+        """Whether --fix may swap the import: video calls here, all served by compat, and
+        nothing else. A file with no video call at all is left alone: its client may be
+        handed to code elsewhere that uses it for chat (main.py building what captions.py
+        calls), and the swap would break that code without this file showing why."""
+        return bool(self.client_imports) and not self.other_uses and not self.unserved and \
+            any(site.api == "openai" for site in self.sites)
 
 
 def compat_serves(method: str) -> bool:
