@@ -13,6 +13,7 @@ call is a Sora call wherever ``X`` came from.
 from __future__ import annotations
 
 import ast
+import builtins
 
 CLIENT_CLASSES = ("OpenAI", "AsyncOpenAI")
 # The official SDK's ``client.videos`` methods (openai/resources/videos.py), and the
@@ -32,6 +33,7 @@ class ClientNames:
     factories: dict[str, bool]  # function name returning a client -> is async
     videos: dict[str, bool]  # expression text holding client.videos -> is async
     parents: dict[ast.AST, ast.AST]
+    tree: ast.Module
 
     @property
     def uses_openai(self) -> bool:
@@ -125,3 +127,24 @@ class ClientNames:
         if isinstance(node, ast.Name) and self.modules.get(node.id) == "openai":
             return False  # the module-level client: openai.videos.create(...)
         return self._client_class(node)
+
+    def _handed_on(self, node: ast.Call) -> list[tuple[int, str]]:
+        """``caption(client, text)`` with ``caption`` defined elsewhere: the client goes to code
+        this file does not show, which may chat with it; after the swap that would break
+        (``isinstance``, ``print``... and this file's own functions are seen, so they do not
+        count)."""
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else \
+            func.attr if isinstance(func, ast.Attribute) else None
+        if name is None or hasattr(builtins, name) or name in self._defined():
+            return []
+        return [(node.lineno, f"{ast.unparse(func)}({ast.unparse(arg)})")
+                for arg in [*node.args, *(kw.value for kw in node.keywords)]
+                if ast.unparse(arg) in self.clients or (
+                    self._client_class(arg) is not None and not self._module_built(arg))]
+
+    def _defined(self) -> set[str]:
+        if not hasattr(self, "_defined_names"):
+            self._defined_names = {node.name for node in ast.walk(self.tree) if isinstance(
+                node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+        return self._defined_names

@@ -21,6 +21,10 @@ def not_rewritten(scan: FileScan) -> str | None:
     if scan.other_uses:
         uses = ", ".join(f"{text} (line {line})" for line, text in scan.other_uses[:3])
         return f"not rewritten, the client also serves {uses}"
+    if scan.handed_on:
+        calls = ", ".join(f"{text} (line {line})" for line, text in scan.handed_on[:3])
+        return (f"not rewritten, the client is handed to code defined elsewhere: {calls}, "
+                "which may use it for more than videos; swap the import by hand if not")
     if scan.unserved:
         calls = ", ".join(f"{text} (line {line})" for line, text in scan.unserved[:3])
         return f"not rewritten, vidbridge.compat.openai does not serve {calls}"

@@ -63,16 +63,16 @@ class FileScan:
     other_uses: list[tuple[int, str]] = field(default_factory=list)  # client.chat... lines
     module_clients: list[tuple[int, str]] = field(default_factory=list)  # openai.OpenAI()
     unserved: list[tuple[int, str]] = field(default_factory=list)  # calls compat lacks
+    handed_on: list[tuple[int, str]] = field(default_factory=list)  # caption(client)
     error: str | None = None
 
     @property
     def videos_only(self) -> bool:
         """Whether --fix may swap the import: video calls here, all served by compat, and
-        nothing else. A file with no video call at all is left alone: its client may be
-        handed to code elsewhere that uses it for chat (main.py building what captions.py
-        calls), and the swap would break that code without this file showing why."""
+        nothing else; not when the client goes to code elsewhere (``caption(client)``), or
+        may (no video call here), as that code may chat with it."""
         return bool(self.client_imports) and not self.other_uses and not self.unserved and \
-            any(site.api == "openai" for site in self.sites)
+            not self.handed_on and any(site.api == "openai" for site in self.sites)
 
 
 def compat_serves(method: str) -> bool:
@@ -150,6 +150,7 @@ class _Scanner(ClientNames):
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Call):
                 self._call(node)
+                self.result.handed_on += self._handed_on(node)
             elif isinstance(node, ast.Attribute):
                 self._other_use(node)
         self.result.sites.sort(key=lambda site: site.line)
