@@ -548,3 +548,13 @@ def test_a_file_handing_its_client_to_code_elsewhere_is_not_rewritten(
     fixed = migrate("app.py", "--fix")
     assert (fixed.stdout, fixed.stderr) == ("", f"# app.py: {why}\n")
     assert path.read_text() == source
+
+
+def test_a_file_python_cannot_parse_is_named_by_fix_too(code: Path) -> None:
+    source = 'from openai import OpenAI\n\nprint "rendering"\nOpenAI().videos.create(prompt="x")\n'
+    path = write("legacy.py", source)
+    for mode in ("--diff", "--fix"):
+        result = migrate("legacy.py", mode)
+        assert result.stdout == ""
+        assert result.stderr.startswith("# legacy.py: not scanned: Missing parentheses")
+    assert path.read_text() == source

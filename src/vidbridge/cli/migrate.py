@@ -61,6 +61,8 @@ def _rewrite(files: list[FileScan], apply_fix: bool) -> None:
 
     for scan_result in files:
         path = Path(scan_result.path)
+        if scan_result.error:  # not parsed, so not rewritten either: say so here too
+            print(f"# {path}: {scan_result.error}", file=sys.stderr)
         for line in report.module_built(scan_result):  # left alone: say so here too
             print(f"# {line}", file=sys.stderr)
         if not scan_result.videos_only:
