@@ -43,7 +43,7 @@ def code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sim_config: Path) -> P
     $VIDBRIDGE_CONFIG, as the README's drop-in swap does."""
     from vidbridge.engine import PollPolicy
 
-    monkeypatch.setattr("vidbridge.client.PollPolicy", lambda: PollPolicy(
+    monkeypatch.setattr("vidbridge.core.PollPolicy", lambda: PollPolicy(
         first=0.02, factor=1.0, cap=0.02, provider_guidance=False))
     monkeypatch.setenv("VIDBRIDGE_CONFIG", str(sim_config))
     # A ledger file, so every OpenAI() of a module shares one video store, as in production.
