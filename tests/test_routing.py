@@ -14,6 +14,7 @@ from vidbridge import (
     JobTimeoutError,
     ModelUnavailableError,
     SubmitUncertainError,
+    VidbridgeError,
     hookimpl,
 )
 from vidbridge.config import parse_config
@@ -218,6 +219,19 @@ def test_submit_without_answer_moves_on_when_the_route_allows(mode: str) -> None
     result = make(mode, config({"on_uncertain": "continue"}), server)("generate", REQUEST)
     assert result.job.provider == "beta" and result.attempts[0].error_kind == "submit_uncertain"
 
+
+
+def test_a_rerun_beside_a_submit_still_in_flight_sends_nothing_even_when_allowed_to_move_on(
+        mode: str) -> None:
+    """``on_uncertain = "continue"`` accepts the risk of a submit whose answer is lost, not of
+    one whose answer is still coming: a second video would be paid for the same request."""
+    server = FakeAcme()
+    run = make(mode, config({"on_uncertain": "continue"}), server)
+    plan = run.client.plan(REQUEST, model="alpha:motion-2")
+    run.client.core.ledger.intent("order-7", plan, credential="alpha")  # this live process
+    with pytest.raises(VidbridgeError, match="still waiting for its answer"):
+        run("generate", REQUEST, request_id="order-7")
+    assert server.submits == {}
 
 def test_lookup_finds_a_job_whose_submit_answer_was_lost(mode: str) -> None:
     def silence(request: httpx.Request) -> httpx.Response:

@@ -27,6 +27,7 @@ from .errors import (
     ProviderError,
     ProviderUnavailableError,
     RateLimitError,
+    SubmitInFlightError,
     SubmitUncertainError,
     VidbridgeError,
 )
@@ -121,6 +122,7 @@ __all__ = [
     "RateLimitError",
     "Rule",
     "RuleCondition",
+    "SubmitInFlightError",
     "SubmitUncertainError",
     "VidbridgeError",
     "VideoClient",

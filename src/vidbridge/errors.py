@@ -9,6 +9,7 @@ VidbridgeError
 │   ├── ModelUnavailableError    retired or unknown model
 │   ├── ProviderUnavailableError 5xx, timeout, network
 │   ├── SubmitUncertainError     the submit may have been accepted; never resubmit blindly
+│   │   └── SubmitInFlightError  ... and its answer is still coming (its sender lives)
 │   ├── DownloadFailedError      succeeded (paid), download kept failing; never replaced
 │   └── JobFailedError           accepted, then failed
 ├── JobTimeoutError              our deadline passed; the job id is kept for resuming
@@ -145,6 +146,12 @@ class SubmitUncertainError(ProviderError):
     """A submit got no answer after it was sent: the provider may have accepted (and billed) it."""
 
     kind = "submit_uncertain"
+
+
+class SubmitInFlightError(SubmitUncertainError):
+    """The submit's answer is still coming: the process that sent it lives (a re-run of the
+    same request beside it). Never a reason to try another candidate, whatever the route's
+    ``on_uncertain`` says: that accepts a lost answer, not one on its way."""
 
 
 class DownloadFailedError(ProviderError):

@@ -36,6 +36,7 @@ from .errors import (
     JobFailedError,
     JobTimeoutError,
     ProviderError,
+    SubmitInFlightError,
     SubmitUncertainError,
     VidbridgeError,
     error_kind,
@@ -272,7 +273,7 @@ class Lifecycle:
             job = yield from self.look_up(adapter, entry, creds, plan)
             if job is None and entry.state == "intent" and not (writer_dead or entry.orphaned):
                 # Its process (here, or on another host) may still record the answer.
-                raise SubmitUncertainError(in_flight_message(entry), provider=entry.provider)
+                raise SubmitInFlightError(in_flight_message(entry), provider=entry.provider)
             if job is None:
                 message = unanswered_message(entry)
                 ledger.mark_uncertain(entry.key, message)

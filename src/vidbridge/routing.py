@@ -25,6 +25,7 @@ from .errors import (
     ConfigError,
     JobFailedError,
     ProviderError,
+    SubmitInFlightError,
     VidbridgeError,
     error_kind,
 )
@@ -246,8 +247,8 @@ class Router:
         kind = error_kind(error)
         if kind == "download_failed":
             return False  # a paid job is never replaced
-        if kind == "submit_uncertain":
-            return route.on_uncertain == "continue"
+        if kind == "submit_uncertain":  # an answer still on its way is waited for, always
+            return route.on_uncertain == "continue" and not isinstance(error, SubmitInFlightError)
         if kind == "job_failed":
             return "job_failed" in route.fallback_on or bool(getattr(error, "transient", False))
         return kind in route.fallback_on
