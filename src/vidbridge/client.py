@@ -24,11 +24,14 @@ from .core import (
 )
 from .drivers import adrive, drive
 from .engine import Steps
+from .errors import ConfigError
 from .limits import Limiter, pool_limits
 from .models import Job, Plan, Policy, VideoRequest, VideoResult, as_request
 from .provider import Credentials
 
 if TYPE_CHECKING:
+    import asyncio
+
     from .config import Config
     from .routing import CandidateCheck
 
@@ -107,10 +110,11 @@ class AsyncVideoClient:
                  sleep: Callable[[float], Any] | None = None, **core: Any) -> None:
         self.core = ClientCore(credentials=credentials, config=config, **core)
         timeout = config.http_timeout() if config else httpx.Timeout(60.0, connect=10.0)
-        self.http = http or AsyncApiClient(transport=transport, timeout=timeout,
-                                           limits=pool_limits(self.core.pool_size()))
+        self._transport, self._timeout, self._owns_http = transport, timeout, http is None
+        self.http = http or self._new_http()
         self.sleep = sleep
         self.limiter = Limiter(self.core.limit_for, asynchronous=True)
+        self._loop: asyncio.AbstractEventLoop | None = None  # the one its pool belongs to
 
     @classmethod
     def from_config(cls, path: str | Path | None = None, **kwargs: Any) -> Self:
@@ -118,8 +122,39 @@ class AsyncVideoClient:
 
         return cls(config=load_config(path, pm=kwargs.get("pm")), **kwargs)
 
+    def _new_http(self) -> httpx.AsyncClient:
+        return AsyncApiClient(transport=self._transport, timeout=self._timeout,
+                              limits=pool_limits(self.core.pool_size()))
+
     async def _run(self, steps: Steps[Any]) -> Any:
+        self._follow_loop()
         return await adrive(steps, self.http, self.sleep, self.limiter, self.core.wakeups)
+
+    def _follow_loop(self) -> None:
+        """An ``httpx.AsyncClient``'s pool belongs to the event loop it first ran in: a
+        script's second ``asyncio.run(client.generate(...))`` failed with a bare "Event loop
+        is closed" from inside the submit (and left its row uncertain). Once that loop is
+        closed, a pool of ours is replaced (its connections died with it); a caller's own
+        ``http=`` cannot be, so that is refused before anything is written or sent."""
+        import asyncio  # loaded already by any asyncio caller; not at ``import vidbridge``
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # another event loop (trio): nothing of asyncio's to follow
+            return
+        if self._loop is None or self._loop is loop:
+            self._loop = loop
+            return
+        if not (self._owns_http and self._loop.is_closed()):
+            raise ConfigError(
+                "this AsyncVideoClient's HTTP client belongs to another event loop "
+                f"({'still running' if not self._loop.is_closed() else 'closed'}): an "
+                "httpx.AsyncClient cannot move between loops; make the client inside the loop "
+                "that uses it" + ("" if self._owns_http else ", or leave out http= so "
+                                  "vidbridge makes a new one for each loop"))
+        self.http = self._new_http()
+        self.limiter = Limiter(self.core.limit_for, asynchronous=True)
+        self._loop = loop
 
     async def generate(self, request: VideoRequest | Mapping[str, Any], *,
                        model: str | None = None, route: str | None = None,
@@ -145,6 +180,8 @@ class AsyncVideoClient:
         return self.core.check(request, route)
 
     async def aclose(self) -> None:
+        if self._loop is not None and self._loop.is_closed():
+            return  # its connections went with their loop; closing them here would raise
         await self.http.aclose()
 
     async def __aenter__(self) -> Self:
