@@ -192,6 +192,9 @@ def test_unreachable_provider_is_a_retryable_unavailable_error(mode: str) -> Non
     with pytest.raises(ProviderUnavailableError) as caught:
         runner(mode, server)("generate", REQUEST, model="acme:motion-2")
     assert caught.value.retryable
+    # Where it went (a wrong base_url, a simulator not started), and that nothing left.
+    assert "could not reach acme at https://api.acme.example (ConnectError)" in str(caught.value)
+    assert "nothing was sent" in str(caught.value)
 
 
 def test_submit_then_resume_finishes_without_a_second_submit(mode: str, tmp_path: Path) -> None:
@@ -328,3 +331,12 @@ def test_an_unwritable_output_is_refused_before_any_submit(mode: str, tmp_path: 
     with pytest.raises(ConfigError, match=f"output {output}: "):
         runner(mode, server)("generate", REQUEST, model="acme:motion-2", output=output)
     assert server.submits == {}
+
+
+def test_an_origin_names_scheme_host_and_port_never_userinfo_or_path() -> None:
+    from vidbridge.engine import origin
+
+    assert origin(httpx.URL("http://user:s3cret@127.0.0.1:8750/runway/v1?k=1")) == \
+        "http://127.0.0.1:8750"
+    assert origin(httpx.URL("https://[::1]:9/x")) == "https://[::1]:9"
+    assert origin(httpx.URL("https://api.dev.runwayml.com/v1")) == "https://api.dev.runwayml.com"

@@ -161,7 +161,8 @@ class Engine:
         except NEVER_SENT as exc:
             # The request never reached the provider: nothing was accepted.
             failure = ProviderUnavailableError(
-                f"could not reach {adapter.name}: {type(exc).__name__}", provider=adapter.name)
+                f"could not reach {adapter.name} at {origin(request.url)} "
+                f"({type(exc).__name__}); nothing was sent", provider=adapter.name)
         except httpx.TransportError as exc:
             failure = SubmitUncertainError(
                 f"{adapter.name} did not answer the submit ({type(exc).__name__}); it may have "
@@ -311,6 +312,13 @@ class Engine:
         if job.status != "succeeded":
             raise failure_of(job)
         return job
+
+
+def origin(url: httpx.URL) -> str:
+    """``scheme://host[:port]`` of ``url``: where a request went, without its path, query or
+    any userinfo (a URL may carry credentials; a message never does)."""
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return f"{url.scheme}://{host}" + (f":{url.port}" if url.port is not None else "")
 
 
 def failure_of(job: Job) -> ProviderError:
