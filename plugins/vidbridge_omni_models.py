@@ -96,6 +96,10 @@ SERVED_BY: dict[str, tuple[str, ...]] = {
     "gemini-omni-1.1-flash-preview": (VERTEX,),
     "gemini-omni-flash-preview": (GEMINI, VERTEX),
 }
+# Each row carries its backends, so shared code (the "still served" list of a retired-model
+# refusal) reads them as data.
+MODELS = {model: caps.model_copy(update={"backends": SERVED_BY[model]})
+          for model, caps in MODELS.items()}
 
 # What each backend takes beyond the plan's own fields, by the SDK's request types
 # (CreateModelInteraction, VideoResponseFormat). Keys outside these are refused by name.

@@ -194,6 +194,10 @@ SERVED_BY: dict[str, tuple[str, ...]] = {
     "veo-3.0-fast-generate-preview": (GEMINI,),
     "veo-2.0-generate-001": (GEMINI, VERTEX),
 }
+# Each row carries its backends, so shared code (the "still served" list of a retired-model
+# refusal) reads them as data.
+MODELS = {model: caps.model_copy(update={"backends": SERVED_BY[model]})
+          for model, caps in MODELS.items()}
 
 # What each backend takes beyond the plan's own fields. ``extra`` keys outside these sets are
 # refused by name, before HTTP. Top-level keys are siblings of ``instances``.

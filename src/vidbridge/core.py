@@ -219,6 +219,13 @@ class ClientCore:
             return None
         return f"{provider}:{model_id} is {lifecycle.describe(self.today())}"
 
+    def backend_of(self, provider: str) -> str:
+        """The backend ``provider``'s credentials select, '' when unknown or unusable."""
+        try:
+            return self.adapter(provider).backend(self.creds_for(provider))
+        except ConfigError:
+            return ""
+
     def refuse_retired(self, provider: str, model_id: str, caps: ModelCapabilities) -> None:
         """A model named directly that is retired: refused like a value it cannot take,
         with the provider's models that are still served."""
@@ -228,8 +235,10 @@ class ClientCore:
         adapter = self.adapter(provider)
         known = (self.config.model_ids(provider, adapter) if self.config is not None
                  else list(adapter.models))
+        backend = self.backend_of(provider)
         live = [f"{provider}:{model}" for model in known
-                if self.retired(provider, model, self.capabilities(provider, model)) is None]
+                if self.capabilities(provider, model).served_on(backend)
+                and self.retired(provider, model, self.capabilities(provider, model)) is None]
         raise CapabilityError(
             f"{reason}; nothing was sent. Models of {provider} still served: "
             f"{', '.join(live) or 'none (see vidbridge models for other providers)'}; if "

@@ -100,9 +100,11 @@ def test_gcs_output_sets_uri_delivery_on_vertex_only() -> None:
 
 
 def test_each_id_is_sent_only_to_a_backend_that_serves_it() -> None:
+    assert {model: caps.backends for model, caps in MODELS.items()} == SERVED_BY
     for model, backends in SERVED_BY.items():
         for creds in (GEMINI, VERTEX):
             backend = OMNI.backend(creds)
+            assert MODELS[model].served_on(backend) == (backend in backends)
             if backend in backends:
                 OMNI.build_submit(plan(model), creds)
             else:

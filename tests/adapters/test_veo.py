@@ -664,3 +664,40 @@ def test_the_adapter_is_registered_and_meets_the_protocol() -> None:
     from vidbridge import VideoProvider, providers
 
     assert isinstance(providers()["veo"], Veo) and isinstance(VEO, VideoProvider)
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_each_rows_backends_are_the_ones_the_adapter_sends_to(model: str) -> None:
+    assert MODELS[model].backends == SERVED_BY[model]
+    for creds in (GEMINI, VERTEX):
+        backend = VEO.backend(creds)
+        assert MODELS[model].served_on(backend) == (backend in SERVED_BY[model])
+        if backend in SERVED_BY[model]:
+            VEO.build_submit(plan(model, **_fits(model)), creds)
+        else:
+            with pytest.raises(ModelUnavailableError, match="served by"):
+                VEO.build_submit(plan(model, **_fits(model)), creds)
+
+
+def _fits(model: str) -> dict[str, Any]:
+    """Plan fields every row takes (Veo 2: silent, 720p)."""
+    caps = MODELS[model]
+    return dict(resolution="720p", size="1280x720", audio=caps.audio != "never")
+
+
+@pytest.mark.parametrize(("creds", "still_served"), [
+    (GEMINI, []),
+    (VERTEX, ["veo:veo-3.1-fast-generate-001", "veo:veo-3.1-generate-001",
+              "veo:veo-3.1-lite-generate-001"]),
+], ids=["gemini", "vertex"])
+def test_a_retired_id_names_only_the_models_its_backend_still_serves(
+        creds: Credentials, still_served: list[str]) -> None:
+    def never(request: httpx.Request) -> httpx.Response:
+        raise AssertionError("no HTTP expected")
+
+    client = VideoClient(credentials={"veo": creds}, transport=httpx.MockTransport(never))
+    with pytest.raises(CapabilityError) as refused:
+        client.generate(VideoRequest(prompt="x"), model="veo:veo-3.0-generate-001")
+    assert sorted(refused.value.allowed) == still_served
+    if not still_served:
+        assert "still served: none" in str(refused.value)

@@ -151,6 +151,9 @@ class ModelCapabilities(Frozen):
     price: Price = Field(default_factory=Price)
     lifecycle: Lifecycle = Field(default_factory=Lifecycle)
     label: str = ""
+    # The backends that serve this id (Veo, Omni: ``gemini``/``vertex``); empty: every one.
+    # Data, so "what is still served here" is answered without asking the adapter.
+    backends: tuple[str, ...] = ()
     # Where this row's facts come from (an SDK file with its version, or a doc page) and the
     # day someone last checked them there; a row with neither is "unsourced", not "current".
     # Facts only a third party states say so in ``source`` (e.g. "LiteLLM catalog [3P]").
@@ -165,6 +168,10 @@ class ModelCapabilities(Frozen):
             for size in table.values():
                 parse_size(size)
         return self
+
+    def served_on(self, backend: str) -> bool:
+        """Whether ``backend`` serves this id ('' for unknown: not ruled out)."""
+        return not self.backends or not backend or backend in self.backends
 
     def verified_days_ago(self, today: date | None = None) -> int | None:
         """Days since ``verified_on`` (None when the row was never verified)."""
