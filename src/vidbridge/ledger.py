@@ -60,14 +60,29 @@ import secrets
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import _sql
 from .errors import ConfigError
-from .files import process_alive, process_started
+from .ledger_entry import (
+    ENDING,
+    FAILED_STATES,
+    FOREIGN_INTENT_LIVE_S,
+    HOST,
+    OWNED_STATES,
+    PID_START_SLACK_S,
+    TERMINAL_STATES,
+    UNANSWERED_STATES,
+    Entry,
+    JobOwnedError,
+)
 from .models import Job, Plan
+
+# The row and its states live in ``ledger_entry``; named here too, where readers import them.
+__all__ = ["ENDING", "FAILED_STATES", "FOREIGN_INTENT_LIVE_S", "OWNED_STATES",
+           "PID_START_SLACK_S", "TERMINAL_STATES", "UNANSWERED_STATES", "Entry",
+           "JobOwnedError", "Ledger", "default_ledger_path", "unusable_ledger"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger (
@@ -113,91 +128,6 @@ _COLUMNS = ("key", "request_key", "provider", "model", "credential", "state", "j
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM ledger"
 # UPDATE statements (by key, by key and rowid) by the columns they set: built once.
 _UPDATES: dict[tuple[str, ...], tuple[str, str]] = {}
-_HOST = os.uname().nodename if hasattr(os, "uname") else ""
-PID_START_SLACK_S = 2.0  # /proc's boot time is whole seconds; start times are ~1 s precise
-_STARTED = time.time()  # an intent with our pid written before this is a dead namesake's
-# An intent written on another host counts as live this long (its process cannot be checked):
-# longer than a submit can wait for its answer with default settings (HTTP timeout 60 s, route
-# deadline 20 min). Raise it if a provider's timeout_s or a route's deadline_s is longer.
-FOREIGN_INTENT_LIVE_S = 30 * 60.0
-
-FAILED_STATES = frozenset({"failed", "cancelled", "content_policy"})
-TERMINAL_STATES = FAILED_STATES | {"finished", "abandoned", "rejected"}
-# States whose job exists upstream and is ours: resume finishes it, nobody submits again.
-OWNED_STATES = frozenset({"accepted", "succeeded", "timeout", "downloaded"})
-UNANSWERED_STATES = frozenset({"intent", "uncertain"})
-# How a job status ends the machine.
-ENDING = {"succeeded": "succeeded", "failed": "failed", "cancelled": "cancelled"}
-
-
-class JobOwnedError(ConfigError):
-    """A provider job id is already owned by another ledger row (never adopt it twice)."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One row of the ledger, as read."""
-
-    key: str
-    request_key: str
-    provider: str
-    model: str
-    credential: str
-    state: str
-    job_id: str | None
-    job_json: str | None
-    plan_json: str | None
-    lookup_id: str | None
-    error_kind: str | None
-    error: str | None
-    path: str | None
-    bytes: int | None
-    sha256: str | None
-    source: str | None
-    pid: int | None
-    host: str | None
-    created: float
-    updated: float
-
-    @property
-    def job(self) -> Job | None:
-        return Job.model_validate_json(self.job_json) if self.job_json else None
-
-    @property
-    def plan(self) -> Plan | None:
-        return Plan.model_validate_json(self.plan_json) if self.plan_json else None
-
-    @property
-    def orphaned(self) -> bool:
-        """An intent whose process is gone: nobody will ever record its answer."""
-        if self.state != "intent" or self.pid is None:
-            return self.state == "intent"
-        if self.host != _HOST:
-            # Another machine's process cannot be checked: its submit may be in flight until
-            # the intent is FOREIGN_INTENT_LIVE_S old; then it is unanswered (never unsent).
-            return time.time() - self.updated > FOREIGN_INTENT_LIVE_S
-        if self.pid == os.getpid() and self.updated < _STARTED:
-            return True  # our pid, reused from a process that died (a container's restart)
-        if not process_alive(self.pid):
-            return True
-        # A live pid is the writer's only if that process already ran when the intent was
-        # written: one started later is an unrelated namesake (pid reuse). The slack covers
-        # /proc's whole-second boot time; where the start is unknown the writer may be alive.
-        started = process_started(self.pid)
-        return started is not None and started > self.updated + PID_START_SLACK_S
-
-    @property
-    def written_here(self) -> bool:
-        """Whether this very process (not a dead namesake) wrote the row's intent."""
-        return (self.host == _HOST and self.pid == os.getpid()
-                and self.updated >= _STARTED)
-
-    @property
-    def where(self) -> str:
-        """The process an intent was written by, for messages (``pid 12 on host a``)."""
-        return f"pid {self.pid} on host {self.host or '?'}"
-
-
 def unusable_ledger(location: str, exc: BaseException) -> ConfigError:
     """A file, folder or table that is not a ledger: named, with what to do, in one line."""
     return _sql.unusable(location, exc, "ledger", "point $VIDBRIDGE_LEDGER (or `ledger` in the "
@@ -273,7 +203,7 @@ class Ledger:
                 " lookup_id, path, pid, host, created, updated) VALUES"
                 " (?, ?, ?, ?, ?, 'intent', ?, ?, ?, ?, ?, ?, ?)",
                 (key, request_key, plan.provider, plan.model, credential, plan_json, lookup_id,
-                 str(target) if target is not None else None, os.getpid(), _HOST, now, now))
+                 str(target) if target is not None else None, os.getpid(), HOST, now, now))
             if self._rowids is not None and cursor.lastrowid:
                 self._rowids[key] = cursor.lastrowid
         return key
@@ -297,7 +227,7 @@ class Ledger:
 
     def retry(self, key: str) -> None:
         """Before the same candidate's submit is sent again after a refusal."""
-        self._set(key, "intent", error_kind=None, error=None, pid=os.getpid(), host=_HOST)
+        self._set(key, "intent", error_kind=None, error=None, pid=os.getpid(), host=HOST)
 
     def rejected(self, key: str, kind: str, message: str = "") -> None:
         """The submit was refused, or never left: nothing exists upstream."""
