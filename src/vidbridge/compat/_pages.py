@@ -5,43 +5,118 @@ shaped like the ``openai`` SDK's (``HttpxBinaryResponseContent``, ``SyncCursorPa
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+import httpx
+
 from ._video import VideoList
 
 T = TypeVar("T")
+CHUNK = 64 * 1024  # what iterating a stored video reads at a time
+
+
+class _FileBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """The stored file as a response body, read in chunks each time it is iterated."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __iter__(self) -> Iterator[bytes]:
+        with self.path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self:
+            yield chunk
+
+
+class _Chunks(Generic[T]):
+    """An async iterator that may be awaited first. The SDK's ``aiter_*`` are coroutines that
+    return one (``async for chunk in await content.aiter_bytes()``); code written against
+    earlier vidbridge iterates without ``await``. Both work."""
+
+    def __init__(self, source: AsyncIterator[T]) -> None:
+        self._source = source
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._source
+
+    def __await__(self) -> Generator[Any, None, AsyncIterator[T]]:
+        return self._ready().__await__()
+
+    async def _ready(self) -> AsyncIterator[T]:
+        return self._source
 
 
 class BinaryContent:
-    """What ``download_content`` returns (the SDK's ``HttpxBinaryResponseContent`` API),
-    read from the stored file in chunks: ``read``, ``iter_bytes``, ``write_to_file``,
-    ``stream_to_file``, and their ``a``-prefixed async forms."""
+    """What ``download_content`` returns: the SDK's ``HttpxBinaryResponseContent``, member for
+    member (``read``, ``text``, ``json``, ``iter_bytes`` / ``iter_text`` / ``iter_lines`` /
+    ``iter_raw``, ``write_to_file``, ``stream_to_file``, their ``a``-prefixed async forms,
+    ``response``). Iterating streams the stored file in chunks; only ``content``, ``text``,
+    ``json`` and ``response`` hold it whole, as the SDK always does."""
 
     def __init__(self, path: Path, content_type: str) -> None:
         self.path = path
         self.content_type = content_type
 
+    def _streaming(self) -> httpx.Response:
+        # A fresh response per call: a stream can be consumed once, the file many times.
+        return httpx.Response(200, headers={"content-type": self.content_type},
+                              stream=_FileBody(self.path))
+
+    @functools.cached_property
+    def response(self) -> httpx.Response:
+        """The content as a read ``httpx.Response`` (the SDK's attribute)."""
+        return httpx.Response(200, headers={"content-type": self.content_type},
+                              content=self.content)
+
     @property
     def content(self) -> bytes:
         return self.path.read_bytes()
+
+    @property
+    def text(self) -> str:
+        return self.response.text
+
+    @property
+    def encoding(self) -> str | None:
+        return self._streaming().encoding
+
+    @property
+    def charset_encoding(self) -> str | None:
+        return self._streaming().charset_encoding
+
+    def json(self, **kwargs: Any) -> Any:
+        return self.response.json(**kwargs)
 
     def read(self) -> bytes:
         return self.content
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
-        with self.path.open("rb") as handle:
-            while chunk := handle.read(chunk_size or 64 * 1024):
-                yield chunk
+        return self._streaming().iter_bytes(chunk_size or CHUNK)
 
-    def write_to_file(self, file: str | Path) -> None:
-        with Path(file).open("wb") as out:
+    def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
+        return self._streaming().iter_text(chunk_size)
+
+    def iter_lines(self) -> Iterator[str]:
+        return self._streaming().iter_lines()
+
+    def iter_raw(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        return self._streaming().iter_raw(chunk_size)
+
+    def write_to_file(self, file: str | os.PathLike[str]) -> None:
+        with open(file, "wb") as out:
             for chunk in self.iter_bytes():
                 out.write(chunk)
 
-    def stream_to_file(self, file: str | Path, *, chunk_size: int | None = None) -> None:
-        with Path(file).open("wb") as out:
+    def stream_to_file(self, file: str | os.PathLike[str], *,
+                       chunk_size: int | None = None) -> None:
+        with open(file, "wb") as out:
             for chunk in self.iter_bytes(chunk_size):
                 out.write(chunk)
 
@@ -51,14 +126,23 @@ class BinaryContent:
     async def aread(self) -> bytes:
         return await asyncio.to_thread(self.read)
 
-    async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
-        for chunk in self.iter_bytes(chunk_size):
-            yield chunk
+    def aiter_bytes(self, chunk_size: int | None = None) -> _Chunks[bytes]:
+        return _Chunks(self._streaming().aiter_bytes(chunk_size or CHUNK))
 
-    async def awrite_to_file(self, file: str | Path) -> None:
+    def aiter_text(self, chunk_size: int | None = None) -> _Chunks[str]:
+        return _Chunks(self._streaming().aiter_text(chunk_size))
+
+    def aiter_lines(self) -> _Chunks[str]:
+        return _Chunks(self._streaming().aiter_lines())
+
+    def aiter_raw(self, chunk_size: int | None = None) -> _Chunks[bytes]:
+        return _Chunks(self._streaming().aiter_raw(chunk_size))
+
+    async def awrite_to_file(self, file: str | os.PathLike[str]) -> None:
         await asyncio.to_thread(self.write_to_file, file)
 
-    async def astream_to_file(self, file: str | Path, *, chunk_size: int | None = None) -> None:
+    async def astream_to_file(self, file: str | os.PathLike[str], *,
+                              chunk_size: int | None = None) -> None:
         await asyncio.to_thread(self.stream_to_file, file, chunk_size=chunk_size)
 
     async def aclose(self) -> None:
