@@ -124,3 +124,17 @@ def test_generate_prints_the_plans_lifecycle_warning_once(capsys: pytest.Capture
                                  status="succeeded"), plan=plan, path=Path("v.mp4"))
     show_result(result)
     assert capsys.readouterr().out.count("deprecated since 2026-01-01") == 1
+
+
+def test_each_row_says_which_backends_serve_it() -> None:
+    runner = CliRunner()
+    listed = runner.invoke(app, ["models", "veo", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = {row["model"]: row["backends"] for row in json.loads(listed.stdout)}
+    assert rows["veo:veo-3.1-generate-001"] == ["vertex"]
+    assert rows["veo:veo-3.0-generate-001"] == ["gemini", "vertex"]
+    runway = json.loads(runner.invoke(app, ["models", "runway", "--json"]).stdout)
+    assert all(row["backends"] == [] for row in runway)  # one backend: nothing to say
+    wide = runner.invoke(app, ["models", "omni", "--wide"], env={"COLUMNS": "300"})
+    line = next(text for text in wide.stdout.splitlines() if "gemini-omni-1.1-flash " in text)
+    assert "served on" in wide.stdout and "gemini" in line and "vertex" not in line

@@ -56,6 +56,7 @@ def model_row(name: str, caps: ModelCapabilities, today: date, *,
     return {
         "model": name, "durations": list(caps.durations), "sizes": list(caps.all_sizes),
         "resolutions": list(caps.resolutions), "audio": caps.audio, "inputs": inputs,
+        "backends": list(caps.backends),  # empty: every backend of the provider
         "price": {"unit": caps.price.unit, "per_second": dict(caps.price.per_second)},
         "status": life.status(today), "lifecycle": life.describe(today),
         "deprecated_on": life.deprecated_on, "retired_on": life.retired_on,

@@ -112,11 +112,13 @@ def compact_table(rows: list[dict[str, Any]]) -> Any:
 def wide_table(rows: list[dict[str, Any]]) -> Any:
     from rich.table import Table
 
-    table = Table("model", "durations", "sizes", "audio", "inputs", "price", "status")
+    table = Table("model", "served on", "durations", "sizes", "audio", "inputs", "price",
+                  "status")
     table.columns[0].no_wrap = True
     for row in rows:
         rates = ", ".join(f"{res} {rate:g}" for res, rate in row["price"]["per_second"].items())
-        table.add_row(row["model"], ",".join(map(str, row["durations"])),
+        table.add_row(row["model"], ", ".join(row["backends"]) or "any backend",
+                      ",".join(map(str, row["durations"])),
                       " ".join(row["sizes"]), row["audio"], ", ".join(row["inputs"]),
                       f"{rates} {row['price']['unit']}/s" if rates else "-", row["lifecycle"])
     return table
