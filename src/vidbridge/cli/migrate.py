@@ -27,13 +27,13 @@ def migrate(
 ) -> None:
     """Find OpenAI-SDK, raw-HTTP and LiteLLM video calls and say, per site, which configured
     candidates serve it, with what adjustments and cost. Exit 1 if a site has no candidate."""
-    from ..migration import assess, report, scan
+    from ..migration import assess, project, report
 
     if as_json and as_markdown:
         raise CliError("choose one of --json and --markdown", exit_code=2)
     if show_diff and apply_fix:
         raise CliError("choose one of --diff and --fix", exit_code=2)
-    files = scan.scan_paths(paths)
+    files = project.scan_paths(paths)
     core = client_for(config).core
     reports = [assess.assess(site, core) for file in files for site in file.sites]
     if show_diff or apply_fix:

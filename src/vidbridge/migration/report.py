@@ -28,6 +28,10 @@ def not_rewritten(scan: FileScan) -> str | None:
     if scan.unserved:
         calls = ", ".join(f"{text} (line {line})" for line, text in scan.unserved[:3])
         return f"not rewritten, vidbridge.compat.openai does not serve {calls}"
+    if scan.used_by:
+        users = ", ".join(scan.used_by[:3]) + (" ..." if len(scan.used_by) > 3 else "")
+        return (f"not rewritten, its client is used from {users} (their calls are listed "
+                "there); swap the import by hand if it serves only videos")
     return ("not rewritten, no video call uses the client here (it may serve more elsewhere); "
             "swap the import by hand if it serves only videos")
 

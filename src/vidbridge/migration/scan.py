@@ -13,10 +13,10 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .clients import SDK_METHODS, WRAPPERS, ClientNames
+from .modules import Known
 
 # Parameters the SDK takes positionally (the rest are keyword-only).
 POSITIONAL = {"retrieve": ("video_id",), "poll": ("video_id",), "delete": ("video_id",),
@@ -64,6 +64,7 @@ class FileScan:
     module_clients: list[tuple[int, str]] = field(default_factory=list)  # openai.OpenAI()
     unserved: list[tuple[int, str]] = field(default_factory=list)  # calls compat lacks
     handed_on: list[tuple[int, str]] = field(default_factory=list)  # caption(client)
+    used_by: list[str] = field(default_factory=list)  # files importing this one's client
     error: str | None = None
 
     @property
@@ -89,38 +90,8 @@ class _Unread:
 UNREAD = _Unread()
 
 
-def scan_paths(paths: list[Path]) -> list[FileScan]:
-    """Scan files and directories (``*.py`` below them), in a stable order."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files += sorted(p for p in path.rglob("*.py") if not p.is_dir()
-                            and not any(part.startswith(".") or part in {"venv", "__pycache__"}
-                                       for part in p.relative_to(path).parts))
-        elif path.exists():
-            files.append(path)
-        else:
-            raise FileNotFoundError(2, "No such file or directory", str(path))
-    return [scan_file(path) for path in files]
-
-
-def scan_file(path: Path) -> FileScan:
-    try:
-        # Bytes, not text: ast.parse then decodes as Python does, honouring a UTF-8 BOM and
-        # a `# -*- coding: latin-1 -*-` line (a file Python runs is a file we scan).
-        source = path.read_bytes()
-    except OSError as exc:  # a dangling link, a folder, a file this user may not read
-        return FileScan(str(path), error=f"not scanned: cannot read ({exc.strerror or exc})")
-    try:
-        return _Scanner(str(path), ast.parse(source, filename=str(path))).run()
-    except (SyntaxError, ValueError) as exc:  # ValueError: null bytes on older Pythons
-        return FileScan(str(path), error=f"not scanned: {exc}")
-    except (RecursionError, MemoryError):  # an expression nested past what ast builds
-        return FileScan(str(path), error="not scanned: nested too deeply to parse")
-
-
-class _Scanner(ClientNames):
-    def __init__(self, path: str, tree: ast.Module) -> None:
+class Scanner(ClientNames):
+    def __init__(self, path: str, tree: ast.Module, known: Known | None = None) -> None:
         self.result = FileScan(path)
         self.tree = tree
         self.constants: dict[str, tuple[Any, int]] = {}
@@ -132,6 +103,10 @@ class _Scanner(ClientNames):
         self.videos: dict[str, bool] = {}  # variable text holding client.videos -> is async
         self.http: dict[str, tuple[str, str | None, int]] = {}  # var -> (lib, base, line)
         self.parents: dict[ast.AST, ast.AST] = {}
+        if known is not None:  # taken from other scanned files (``modules``)
+            self.clients.update(known.clients)
+            self.factories.update(known.factories)
+            self.videos.update(known.videos)
 
     def run(self) -> FileScan:
         for node in ast.walk(self.tree):
