@@ -91,3 +91,20 @@ def test_a_name_no_scanned_module_makes_a_client_is_no_site(tmp_path: Path,
     project(tmp_path, {"clients.py": CLIENTS + "\n\ndef make_thumbnail():\n    return 1\n",
                        "jobs.py": JOBS.replace("from clients import client", imports)})
     assert sites(tmp_path) == []
+
+
+def test_one_file_named_alone_still_knows_the_client_module_beside_it(tmp_path: Path) -> None:
+    project(tmp_path, {"clients.py": CLIENTS, "jobs.py": JOBS,
+                       "pkg/__init__.py": "", "pkg/shared.py": CLIENTS,
+                       "pkg/use.py": "from .shared import client\n\n\ndef ls():\n"
+                                     "    return client.videos.list()\n"})
+    alone = CliRunner().invoke(app, ["migrate", str(tmp_path / "jobs.py"), "--json", "-c",
+                                     SIMULATOR])
+    assert [(s["line"], s["verdict"]) for s in json.loads(alone.stdout)] == [
+        (5, "no candidate")]
+    assert alone.exit_code == 1
+    relative = CliRunner().invoke(app, ["migrate", str(tmp_path / "pkg" / "use.py"), "--json",
+                                        "-c", SIMULATOR])
+    # Only the file named is reported: the module beside it was read for its client alone.
+    assert [(Path(s["file"]).name, s["call"]) for s in json.loads(relative.stdout)] == [
+        ("use.py", "client.videos.list")]

@@ -90,6 +90,39 @@ def imported(path: Path, tree: ast.Module, modules: dict[Path, Exports]) -> Know
     return known
 
 
+def nearby(path: Path, tree: ast.Module) -> set[Path]:
+    """Files on disk that ``path``'s imports name beside it or relative to its package:
+    read for their exports even when not scanned (``migrate jobs.py`` beside clients.py)."""
+    found: set[Path] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            wanted = [(alias.name, 0) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            wanted = [(node.module or "", node.level)] + [
+                (".".join(filter(None, (node.module, alias.name))), node.level)
+                for alias in node.names]
+        else:
+            continue
+        for dotted, level in wanted:
+            base = path.parent
+            for _ in range(max(level - 1, 0)):
+                base = base.parent
+            parts = [part for part in dotted.split(".") if part]
+            for tail in _tails(parts):
+                try:
+                    if (base / tail).is_file():
+                        found.add((base / tail).resolve())
+                except OSError:  # a name too long for the file system: no such module
+                    continue
+    return found
+
+
+def _tails(parts: list[str]) -> list[Path]:
+    """Where a dotted name's module lives below a folder: ``a/b.py`` or ``a/b/__init__.py``."""
+    return list(dict.fromkeys([Path(*parts).with_suffix(".py") if parts else
+                               Path("__init__.py"), Path(*parts, "__init__.py")]))
+
+
 def _module_alias(known: Known, local: str, source: Path,
                   modules: dict[Path, Exports]) -> None:
     for name, (kind, is_async) in modules[source].items():
@@ -113,8 +146,7 @@ def _resolve(path: Path, dotted: str, level: int, modules: dict[Path, Exports]) 
     parts = [part for part in dotted.split(".") if part]
     if not parts and level == 0:
         return []
-    tails = [Path(*parts).with_suffix(".py") if parts else Path("__init__.py"),
-             Path(*parts, "__init__.py")]
+    tails = _tails(parts)
     if level:
         base = path.parent
         for _ in range(level - 1):

@@ -6,13 +6,15 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from .modules import Exports, Known, exports, imported
+from .modules import Exports, Known, exports, imported, nearby
 from .scan import FileScan, Scanner
 
 
 def scan_paths(paths: list[Path]) -> list[FileScan]:
-    """Scan files and directories (``*.py`` below them), in a stable order; a client one
-    scanned file imports from another is known in both (``modules``)."""
+    """Scan files and directories (``*.py`` below them), in a stable order. A client one
+    scanned file imports from another is known in both (``modules``), and so is one it
+    imports from a file beside it or in its package that was not named (read, not reported).
+    """
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -27,6 +29,11 @@ def scan_paths(paths: list[Path]) -> list[FileScan]:
     exported = {path.resolve(): names for path, (_, _, names) in zip(files, scanned,
                                                                      strict=True) if names}
     results = [result for result, _, _ in scanned]
+    listed = {path.resolve() for path in files}
+    for path, (_, tree, _) in zip(files, scanned, strict=True):
+        for module in sorted(nearby(path.resolve(), tree) - listed) if tree else ():
+            if module not in exported and (names := _scan(module)[2]):
+                exported[module] = names  # read for its exports only: not reported
     if not exported:
         return results
     users: dict[str, list[str]] = {}
