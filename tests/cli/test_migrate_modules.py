@@ -34,6 +34,12 @@ def sites(root: Path) -> list[tuple[str, int, str, bool, str]]:
              s["verdict"]) for s in json.loads(result.stdout)]
 
 
+def user(imports: str, call: str, *, is_async: bool = False) -> str:
+    """A module importing a client (``imports``) and making one call with it, on line 5."""
+    head = "async def" if is_async else "def"
+    return f"{imports}\n\n\n{head} use(i):\n    return {call}\n"
+
+
 CLIENTS = "from openai import OpenAI\n\nclient = OpenAI()\nvideos = client.videos\n"
 JOBS = '''from clients import client
 
@@ -46,10 +52,8 @@ def make(prompt):
 def test_a_client_imported_from_a_sibling_module_makes_its_calls_sites(tmp_path: Path) -> None:
     before = project(tmp_path, {
         "clients.py": CLIENTS, "jobs.py": JOBS,
-        "web.py": "import clients\n\n\ndef status(i):\n"
-                  "    return clients.client.videos.retrieve(i).status\n",
-        "thumbs.py": "from clients import videos as v\n\n\ndef gone(i):\n"
-                     "    return v.delete(i)\n"})
+        "web.py": user("import clients", "clients.client.videos.retrieve(i).status"),
+        "thumbs.py": user("from clients import videos as v", "v.delete(i)")})
     assert sites(tmp_path) == [
         ("jobs.py", 5, "client.videos.create_and_poll", False, "no candidate"),
         ("thumbs.py", 5, "v.delete", False, "ok"),
@@ -68,14 +72,13 @@ def test_relative_imports_factories_and_module_aliases_in_a_package(tmp_path: Pa
         "app/clients.py": "from openai import AsyncOpenAI\n\n\n"
                           "def get_client() -> AsyncOpenAI:\n    return AsyncOpenAI()\n\n\n"
                           "shared = AsyncOpenAI()\n",
-        "app/render.py": "from .clients import get_client\n\n\nasync def go(p):\n"
-                         "    return await get_client().videos.create(model='sora-2', "
-                         "prompt=p)\n",
-        "app/listing.py": "from app import clients\n\n\nasync def ids():\n"
-                          "    return [v.id async for v in clients.shared.videos.list()]\n",
+        "app/render.py": user("from .clients import get_client", "await get_client()."
+                              "videos.create(model='sora-2', prompt=i)", is_async=True),
+        "app/listing.py": user("from app import clients", "[v.id async for v in "
+                               "clients.shared.videos.list()]", is_async=True),
         "app/deep/__init__.py": "",
-        "app/deep/poll.py": "from ..clients import shared as s\n\n\nasync def poll(i):\n"
-                            "    return await s.videos.retrieve(i)\n"})
+        "app/deep/poll.py": user("from ..clients import shared as s",
+                                 "await s.videos.retrieve(i)", is_async=True)})
     assert sites(tmp_path) == [
         ("app/deep/poll.py", 5, "s.videos.retrieve", True, "ok"),
         ("app/listing.py", 5, "clients.shared.videos.list", True, "ok"),
@@ -96,8 +99,7 @@ def test_a_name_no_scanned_module_makes_a_client_is_no_site(tmp_path: Path,
 def test_one_file_named_alone_still_knows_the_client_module_beside_it(tmp_path: Path) -> None:
     project(tmp_path, {"clients.py": CLIENTS, "jobs.py": JOBS,
                        "pkg/__init__.py": "", "pkg/shared.py": CLIENTS,
-                       "pkg/use.py": "from .shared import client\n\n\ndef ls():\n"
-                                     "    return client.videos.list()\n"})
+                       "pkg/use.py": user("from .shared import client", "client.videos.list()")})
     alone = CliRunner().invoke(app, ["migrate", str(tmp_path / "jobs.py"), "--json", "-c",
                                      SIMULATOR])
     assert [(s["line"], s["verdict"]) for s in json.loads(alone.stdout)] == [
