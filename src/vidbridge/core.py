@@ -237,8 +237,8 @@ class ClientCore:
                  else list(adapter.models))
         backend = self.backend_of(provider)
         live = [f"{provider}:{model}" for model in known
-                if self.capabilities(provider, model).served_on(backend)
-                and self.retired(provider, model, self.capabilities(provider, model)) is None]
+                if (row := self.capabilities(provider, model)).served_on(backend)
+                and self.retired(provider, model, row) is None]
         raise CapabilityError(
             f"{reason}; nothing was sent. Models of {provider} still served: "
             f"{', '.join(live) or 'none (see vidbridge models for other providers)'}; if "

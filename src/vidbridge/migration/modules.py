@@ -38,19 +38,21 @@ def top_level_names(tree: ast.Module) -> set[str]:
     """Names bound at module level, through ``if``/``try``/``with`` but not in functions."""
     names: set[str] = set()
 
-    def visit(body: Iterable[ast.stmt]) -> None:
+    def visit(body: Iterable[ast.AST]) -> None:
         for node in body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 names.add(node.name)
-            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                continue  # its body binds locals
+            if isinstance(node, ast.ClassDef):
+                continue
+            if isinstance(node, ast.Assign | ast.AnnAssign):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 names.update(t.id for t in targets if isinstance(t, ast.Name))
             elif isinstance(node, ast.With | ast.AsyncWith):
                 names.update(item.optional_vars.id for item in node.items
                              if isinstance(item.optional_vars, ast.Name))
             for child in ("body", "orelse", "finalbody", "handlers"):
-                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                    visit(getattr(node, child, []))
+                visit(getattr(node, child, []))
 
     visit(tree.body)
     return names
@@ -81,7 +83,7 @@ def imported(path: Path, tree: ast.Module, modules: dict[Path, Exports]) -> Know
                 for alias in node.names:
                     if alias.name in modules[source]:
                         kind, is_async = modules[source][alias.name]
-                        _add(known, kind, alias.asname or alias.name, alias.name, is_async)
+                        _add(known, kind, alias.asname or alias.name, is_async)
                         known.sources.add(str(source))
             for alias in node.names:  # from app import clients: a module, by attribute
                 dotted = ".".join(filter(None, (node.module, alias.name)))
@@ -104,56 +106,51 @@ def nearby(path: Path, tree: ast.Module) -> set[Path]:
         else:
             continue
         for dotted, level in wanted:
-            base = path.parent
-            for _ in range(max(level - 1, 0)):
-                base = base.parent
-            parts = [part for part in dotted.split(".") if part]
-            for tail in _tails(parts):
+            for candidate in _near(path, dotted, level):
                 try:
-                    if (base / tail).is_file():
-                        found.add((base / tail).resolve())
+                    if candidate.is_file():
+                        found.add(candidate.resolve())
                 except OSError:  # a name too long for the file system: no such module
                     continue
     return found
 
 
-def _tails(parts: list[str]) -> list[Path]:
-    """Where a dotted name's module lives below a folder: ``a/b.py`` or ``a/b/__init__.py``."""
-    return list(dict.fromkeys([Path(*parts).with_suffix(".py") if parts else
-                               Path("__init__.py"), Path(*parts, "__init__.py")]))
+def _near(path: Path, dotted: str, level: int) -> list[Path]:
+    """Where ``dotted`` lives if it is beside ``path`` (level 0, how a script imports) or in
+    its package (``from .x``: level 1 is the file's own folder): ``x.py``, ``x/__init__.py``."""
+    parts = [part for part in dotted.split(".") if part]
+    if not parts and level == 0:
+        return []
+    base = path.parent
+    for _ in range(max(level - 1, 0)):
+        base = base.parent
+    tails = [Path(*parts).with_suffix(".py")] if parts else []
+    return [base / tail for tail in [*tails, Path(*parts, "__init__.py")]]
 
 
 def _module_alias(known: Known, local: str, source: Path,
                   modules: dict[Path, Exports]) -> None:
     for name, (kind, is_async) in modules[source].items():
-        _add(known, kind, f"{local}.{name}", name, is_async)
+        _add(known, kind, f"{local}.{name}", is_async)
         known.sources.add(str(source))
 
 
-def _add(known: Known, kind: str, expression: str, name: str, is_async: bool) -> None:
+def _add(known: Known, kind: str, expression: str, is_async: bool) -> None:
     if kind == "client":
         known.clients[expression] = is_async
     elif kind == "videos":
         known.videos[expression] = is_async
     else:  # a factory is recognised by its own name, called bare or on a module
-        known.factories[expression.rpartition(".")[2] or name] = is_async
+        known.factories[expression.rpartition(".")[2]] = is_async
 
 
 def _resolve(path: Path, dotted: str, level: int, modules: dict[Path, Exports]) -> list[Path]:
     """The scanned files ``dotted`` may name from ``path``: relative to the file's package
-    for ``from .x``; else beside the file (how a script imports), else any scanned file
-    whose path ends with it (a package on ``sys.path``)."""
-    parts = [part for part in dotted.split(".") if part]
-    if not parts and level == 0:
-        return []
-    tails = _tails(parts)
-    if level:
-        base = path.parent
-        for _ in range(level - 1):
-            base = base.parent
-        return [base / tail for tail in tails if base / tail in modules]
-    beside = [path.parent / tail for tail in tails if path.parent / tail in modules]
-    if beside:
-        return beside
+    for ``from .x``; else beside the file, else any scanned file whose path ends with it (a
+    package on ``sys.path``)."""
+    near = [candidate for candidate in _near(path, dotted, level) if candidate in modules]
+    if near or level:
+        return near
+    tails = [candidate.relative_to(path.parent) for candidate in _near(path, dotted, 0)]
     return [module for module in modules for tail in tails
             if module.parts[-len(tail.parts):] == tail.parts and module != path]
