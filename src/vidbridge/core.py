@@ -226,6 +226,17 @@ class ClientCore:
         except ConfigError:
             return ""
 
+    def unserved(self, provider: str, model_id: str, caps: ModelCapabilities) -> str | None:
+        """Why ``provider:model`` cannot be sent with the provider's credentials (their backend
+        does not serve the id: Omni 1.1 Flash on Vertex), else None. No HTTP."""
+        if not caps.backends:  # most rows: every backend serves them (no credential read)
+            return None
+        backend = self.backend_of(provider)
+        if caps.served_on(backend):
+            return None
+        return (f"{provider}:{model_id} is served by {' and '.join(caps.backends)}, not by "
+                f"the configured {backend} backend")
+
     def refuse_retired(self, provider: str, model_id: str, caps: ModelCapabilities) -> None:
         """A model named directly that is retired: refused like a value it cannot take,
         with the provider's models that are still served."""
@@ -235,10 +246,9 @@ class ClientCore:
         adapter = self.adapter(provider)
         known = (self.config.model_ids(provider, adapter) if self.config is not None
                  else list(adapter.models))
-        backend = self.backend_of(provider)
         live = [f"{provider}:{model}" for model in known
-                if (row := self.capabilities(provider, model)).served_on(backend)
-                and self.retired(provider, model, row) is None]
+                if self.unserved(provider, model, row := self.capabilities(provider, model))
+                is None and self.retired(provider, model, row) is None]
         raise CapabilityError(
             f"{reason}; nothing was sent. Models of {provider} still served: "
             f"{', '.join(live) or 'none (see vidbridge models for other providers)'}; if "

@@ -1,11 +1,12 @@
 """Capability-aware fallback routing that never pays twice.
 
-Before any HTTP each candidate is screened: retired, open circuit, missing credentials, a
-hard requirement it cannot meet, or over budget -> skipped with the reason. A submit that is
-refused with a retryable error is retried (honouring Retry-After), then the route moves on
-if the error's kind is in ``fallback_on``. Once a provider has accepted a job it is written
-to the ledger and only that job is ever polled again: a poll or download failure never
-leads to a second submit, and a submit without an answer is looked up, not repeated.
+Before any HTTP each candidate is screened: retired, not served by the configured backend,
+open circuit, missing credentials, a hard requirement it cannot meet, or over budget ->
+skipped with the reason. A submit that is refused with a retryable error is retried (honouring
+Retry-After), then the route moves on if the error's kind is in ``fallback_on``. Once a
+provider has accepted a job it is written to the ledger and only that job is ever polled
+again: a poll or download failure never leads to a second submit, and a submit without an
+answer is looked up, not repeated.
 """
 
 from __future__ import annotations
@@ -128,9 +129,10 @@ class Router:
                policy: Policy | None, request_key: str = "") -> CandidateCheck:
         provider, _, model = spec.partition(":")
         caps = self.core.capabilities(provider, model)
-        retired = self.core.retired(provider, model, caps)
-        if retired is not None:
-            return CandidateCheck(provider, model, False, retired)
+        refused = self.core.retired(provider, model, caps) or \
+            self.core.unserved(provider, model, caps)
+        if refused is not None:
+            return CandidateCheck(provider, model, False, refused)
         missing = self.config.missing_env(provider)
         if missing:
             return CandidateCheck(provider, model, False,

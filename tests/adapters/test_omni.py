@@ -24,8 +24,11 @@ from vidbridge import (
     Job,
     ModelUnavailableError,
     ProviderError,
+    VidbridgeError,
+    VideoClient,
     normalise,
 )
+from vidbridge.config import parse_config
 from vidbridge.engine import failure_of
 from vidbridge.models import VideoRequest
 from vidbridge.testing import sample_png
@@ -311,3 +314,29 @@ def test_steps_errors_or_content_that_are_not_arrays_are_a_failed_job(junk: Any)
         answer = {"id": "v1_x", "status": "completed", "object": "interaction", **body}
         job = OMNI.parse_job(httpx.Response(200, json=answer), previous)
         assert job.status == "failed" and job.output_url is None
+
+
+def test_a_route_skips_an_id_its_backend_does_not_serve_before_any_http(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMNI_TOKEN", "ya29-unit-token")
+    config = parse_config({
+        "ledger": str(tmp_path / "jobs.sqlite3"),
+        "providers": {"omni": {"api_key_env": "OMNI_TOKEN",
+                               "options": {"backend": "vertex", "project": "acme"}}},
+        "routes": {"default": {"candidates": ["omni:gemini-omni-1.1-flash",
+                                              "omni:gemini-omni-1.2-flash"]}}})
+    sent: list[str] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        sent.append(body_of(request)["model"])
+        return httpx.Response(401, json={"error": {"code": 401, "message": "no",
+                                                   "status": "UNAUTHENTICATED"}})
+
+    client = VideoClient(config=config, transport=httpx.MockTransport(refuse))
+    first, second = client.check(VideoRequest(prompt="a fox", duration=6))
+    assert (first.ok, second.ok) == (False, True)  # the pre-flight says so: no surprise later
+    assert first.reason == ("omni:gemini-omni-1.1-flash is served by gemini, not by the "
+                            "configured vertex backend")
+    with pytest.raises(VidbridgeError):
+        client.generate(VideoRequest(prompt="a fox", duration=6), route="default")
+    assert sent == ["gemini-omni-1.2-flash"]
