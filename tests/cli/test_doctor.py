@@ -93,3 +93,18 @@ def test_online_probes_say_which_keys_the_provider_refuses(tmp_path: Path) -> No
     assert results["runway"] == "refused"
     assert results["veo"] == "ok" and results["sora"] == "ok"
     assert code == 0
+
+
+def test_a_candidate_the_configured_backend_does_not_serve_is_not_live(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMNI_TOKEN", "ya29-doctor-token")
+    config = tmp_path / "vertex.toml"
+    config.write_text('[providers.omni]\napi_key_env = "OMNI_TOKEN"\n'
+                      'options = { backend = "vertex", project = "acme" }\n'
+                      '[routes.default]\ncandidates = ["omni:gemini-omni-1.1-flash"]\n')
+    code, report = doctor("-c", str(config))
+    [default] = report["routes"]  # type: ignore[misc]
+    [candidate] = default["candidates"]
+    assert candidate["state"] == "not served" and "not by the configured vertex backend" in (
+        candidate["reason"])
+    assert code == 1 and not default["usable"]  # the route has nothing it can send

@@ -95,7 +95,8 @@ def _ready(core: ClientCore, provider: str) -> str | None:
 
 
 def routes(core: ClientCore) -> list[dict[str, Any]]:
-    """Per route: each candidate's state (live, deprecated, retired, missing credentials)."""
+    """Per route: each candidate's state (live, deprecated, retired, not served by the
+    configured backend, missing credentials)."""
     if core.config is None:
         return []
     from ..core import split_model
@@ -122,6 +123,8 @@ def routes(core: ClientCore) -> list[dict[str, Any]]:
                 entry = core.config.providers.get(provider)
                 if lifecycle == "retired" and not (entry and entry.allow_retired):
                     state, reason = "retired", caps.lifecycle.describe(core.today())
+                elif (unserved := core.unserved(provider, model, caps)) is not None:
+                    state, reason = "not served", unserved
                 elif (missing := _ready(core, provider)) is not None:
                     state, reason = "missing credentials", missing
                 elif lifecycle == "deprecated":
