@@ -138,3 +138,21 @@ def test_each_row_says_which_backends_serve_it() -> None:
     wide = runner.invoke(app, ["models", "omni", "--wide"], env={"COLUMNS": "300"})
     line = next(text for text in wide.stdout.splitlines() if "gemini-omni-1.1-flash " in text)
     assert "served on" in wide.stdout and "gemini" in line and "vertex" not in line
+
+
+def test_a_route_candidate_its_backend_does_not_serve_is_not_its_first_live_one() -> None:
+    config = parse_config({
+        "providers": {"omni": {"api_key_env": "OMNI_TOKEN", "required": False,
+                               "options": {"backend": "vertex", "project": "acme"}}},
+        "routes": {"default": {"candidates": ["omni:gemini-omni-1.1-flash",
+                                              "omni:gemini-omni-1.2-flash"]},
+                   "gemini-only": {"candidates": ["omni:gemini-omni-1.1-flash"]}}},
+        environ={})
+    routes = {row["route"]: row for row in route_rows(config, providers(),
+                                                      today=date(2026, 12, 4))}
+    first = routes["default"]["candidates"][0]
+    assert first["status"] == "not served" and "configured vertex backend" in first["lifecycle"]
+    assert routes["default"]["first_live"] == "omni:gemini-omni-1.2-flash"
+    assert routes["gemini-only"]["first_live"] is None
+    assert routes["gemini-only"]["warning"] == ("no live candidate: every candidate is retired "
+                                                "or not served")

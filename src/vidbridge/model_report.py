@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from .errors import ConfigError
+
 if TYPE_CHECKING:
     from .config import Config
     from .models import ModelCapabilities
@@ -98,6 +100,12 @@ def route_rows(config: Config, adapters: Mapping[str, VideoProvider], *,
                 continue
             allowed = config.providers[provider].allow_retired if (
                 provider in config.providers) else False
+            backend = _backend(config, provider, adapter) if caps.backends and adapter else ""
+            if not caps.served_on(backend):
+                candidates.append({"candidate": spec, "status": "not served", "lifecycle":
+                                   f"served by {' and '.join(caps.backends)}, not by the "
+                                   f"configured {backend} backend"})
+                continue
             candidates.append({"candidate": spec, "status": caps.lifecycle.status(today),
                                "lifecycle": caps.lifecycle.describe(today),
                                "allow_retired": allowed})
@@ -106,12 +114,22 @@ def route_rows(config: Config, adapters: Mapping[str, VideoProvider], *,
                      or (c["status"] == "retired" and c.get("allow_retired"))), None)
         warning = None
         if live is None:
-            warning = "no live candidate: every candidate is retired"
+            warning = "no live candidate: every candidate is retired or not served"
         elif live["status"] != "available":
             warning = f"first live candidate {live['candidate']} is {live['lifecycle']}"
         rows.append({"route": route, "candidates": candidates,
                      "first_live": live["candidate"] if live else None, "warning": warning})
     return rows
+
+
+def _backend(config: Config, provider: str, adapter: VideoProvider) -> str:
+    """The backend a provider entry's options select (no secret is read: none is needed)."""
+    if provider not in config.providers:
+        return ""
+    try:
+        return adapter.backend(config.credentials(provider, environ={}))
+    except ConfigError:
+        return ""
 
 
 def stale_report(adapters: Mapping[str, VideoProvider], config: Config | None = None, *,
