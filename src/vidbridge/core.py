@@ -231,11 +231,8 @@ class ClientCore:
         does not serve the id: Omni 1.1 Flash on Vertex), else None. No HTTP."""
         if not caps.backends:  # most rows: every backend serves them (no credential read)
             return None
-        backend = self.backend_of(provider)
-        if caps.served_on(backend):
-            return None
-        return (f"{provider}:{model_id} is served by {' and '.join(caps.backends)}, not by "
-                f"the configured {backend} backend")
+        why = caps.not_served_on(self.backend_of(provider))
+        return f"{provider}:{model_id} is {why}" if why else None
 
     def refuse_retired(self, provider: str, model_id: str, caps: ModelCapabilities) -> None:
         """A model named directly that is retired: refused like a value it cannot take,

@@ -101,10 +101,8 @@ def route_rows(config: Config, adapters: Mapping[str, VideoProvider], *,
             allowed = config.providers[provider].allow_retired if (
                 provider in config.providers) else False
             backend = _backend(config, provider, adapter) if caps.backends and adapter else ""
-            if not caps.served_on(backend):
-                candidates.append({"candidate": spec, "status": "not served", "lifecycle":
-                                   f"served by {' and '.join(caps.backends)}, not by the "
-                                   f"configured {backend} backend"})
+            if (why := caps.not_served_on(backend)) is not None:
+                candidates.append({"candidate": spec, "status": "not served", "lifecycle": why})
                 continue
             candidates.append({"candidate": spec, "status": caps.lifecycle.status(today),
                                "lifecycle": caps.lifecycle.describe(today),

@@ -173,6 +173,14 @@ class ModelCapabilities(Frozen):
         """Whether ``backend`` serves this id ('' for unknown: not ruled out)."""
         return not self.backends or not backend or backend in self.backends
 
+    def not_served_on(self, backend: str) -> str | None:
+        """Why ``backend`` cannot send this id (``served by gemini, not by the configured
+        vertex backend``), or None when it can."""
+        if self.served_on(backend):
+            return None
+        return (f"served by {' and '.join(self.backends)}, not by the configured {backend} "
+                "backend")
+
     def verified_days_ago(self, today: date | None = None) -> int | None:
         """Days since ``verified_on`` (None when the row was never verified)."""
         if self.verified_on is None:
