@@ -1,9 +1,10 @@
 """``ClientCore``: everything a client does, as engine step generators.
 
 ``VideoClient`` and ``AsyncVideoClient`` (``client``) are thin shells over it: the sync one
-drives its steps with ``drive``, the async one awaits ``adrive``. Model lookups, the
-retired-model rule, credentials, planning and the single-model path live here once; routes
-are ``routing.Router``'s, the ledger's state machine ``lifecycle.Lifecycle``'s.
+drives its steps with ``drive``, the async one awaits ``adrive``. Model lookups, credentials,
+planning and the single-model path live here once (the rules on which models may be sent:
+``screening.ModelRules``); routes are ``routing.Router``'s, the ledger's state machine
+``lifecycle.Lifecycle``'s.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from .plugins import (
     providers,
 )
 from .provider import Credentials, VideoProvider
+from .screening import ModelRules
 from .wakeups import CallbackUrls, Wakeups
 
 if TYPE_CHECKING:
@@ -81,7 +83,7 @@ def refuse_empty(**names: str | None) -> None:
             raise ConfigError(f"{field} is empty: give one, or leave it out")
 
 
-class ClientCore:
+class ClientCore(ModelRules):
     """Everything a client does, as step generators; the drivers only send and sleep."""
 
     def __init__(self, *, credentials: Mapping[str, Credentials] | None = None,
@@ -207,58 +209,12 @@ class ClientCore:
         self._caps[(provider, model_id)] = caps
         return caps
 
-    def retired(self, provider: str, model_id: str, caps: ModelCapabilities) -> str | None:
-        """Why ``provider:model`` is not sent (it is retired, and neither this client nor the
-        provider's config entry allows retired models), else None. No HTTP: a retired model
-        costs nothing to refuse, and its provider would only refuse it."""
-        lifecycle = caps.lifecycle
-        if self.allow_retired or lifecycle.status(self.today()) != "retired":
-            return None
-        entry = self.config.providers.get(provider) if self.config is not None else None
-        if entry is not None and entry.allow_retired:
-            return None
-        return f"{provider}:{model_id} is {lifecycle.describe(self.today())}"
-
-    def backend_of(self, provider: str) -> str:
-        """The backend ``provider``'s credentials select, '' when unknown or unusable."""
-        try:
-            return self.adapter(provider).backend(self.creds_for(provider))
-        except ConfigError:
-            return ""
-
-    def unserved(self, provider: str, model_id: str, caps: ModelCapabilities) -> str | None:
-        """Why ``provider:model`` cannot be sent with the provider's credentials (their backend
-        does not serve the id: Omni 1.1 Flash on Vertex), else None. No HTTP."""
-        if not caps.backends:  # most rows: every backend serves them (no credential read)
-            return None
-        why = caps.not_served_on(self.backend_of(provider))
-        return f"{provider}:{model_id} is {why}" if why else None
-
-    def refuse_retired(self, provider: str, model_id: str, caps: ModelCapabilities) -> None:
-        """A model named directly that is retired: refused like a value it cannot take,
-        with the provider's models that are still served."""
-        reason = self.retired(provider, model_id, caps)
-        if reason is None:
-            return
-        adapter = self.adapter(provider)
-        known = (self.config.model_ids(provider, adapter) if self.config is not None
-                 else list(adapter.models))
-        live = [f"{provider}:{model}" for model in known
-                if self.unserved(provider, model, row := self.capabilities(provider, model))
-                is None and self.retired(provider, model, row) is None]
-        raise CapabilityError(
-            f"{reason}; nothing was sent. Models of {provider} still served: "
-            f"{', '.join(live) or 'none (see vidbridge models for other providers)'}; if "
-            f"your base URL still serves it, set allow_retired = true under "
-            f"[providers.{provider}]",
-            field="model", allowed=live, model=f"{provider}:{model_id}")
-
     def plan(self, request: VideoRequest, model: str, policy: Policy | None = None,
              request_key: str = "") -> Plan:
         """Normalise ``request`` for ``provider:model`` (no HTTP)."""
         provider, model_id = split_model(model)
         caps = self.capabilities(provider, model_id)
-        self.refuse_retired(provider, model_id, caps)
+        self.refuse_unsendable(provider, model_id, caps)
         if request.extend is not None and request.extend.provider not in (
                 provider, self.config.plugin(provider) if self.config else provider):
             raise CapabilityError(

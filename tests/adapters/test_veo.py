@@ -192,8 +192,14 @@ def test_a_plan_the_table_rejects_never_reaches_the_wire() -> None:
     with pytest.raises(CapabilityError, match="last frame"):
         client.generate(VideoRequest(prompt="x", image=PNG, last_frame=PNG),
                         model="veo:veo-3.1-lite-generate-preview")
-    with pytest.raises(ModelUnavailableError, match="served by vertex"):
+    # Refused like a value the model cannot take (the backend does not serve it), naming the
+    # ids it does serve; the adapter's own ModelUnavailableError is never reached.
+    with pytest.raises(CapabilityError, match="served by vertex, not by the configured gemini "
+                                              "backend; nothing was sent") as refused:
         client.generate(VideoRequest(prompt="x"), model="veo:veo-3.1-generate-001")
+    assert refused.value.field == "model"
+    assert "veo:veo-3.1-generate-preview" in refused.value.allowed  # allow_retired=True here
+    assert "veo:veo-3.1-generate-001" not in refused.value.allowed
     vertex = VideoClient(credentials={"veo": Credentials(api_key=SecretStr(TOKEN), options={
         "backend": "vertex"})}, transport=httpx.MockTransport(never))
     with pytest.raises(ConfigError, match="project and location"):

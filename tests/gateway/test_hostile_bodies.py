@@ -48,6 +48,10 @@ CASES = [
     ("POST", "/videos", b'{"prompt": "p", "model": 2}', "invalid_type", "model"),
     # A retired model named directly is refused at create, not recorded to fail later.
     ("POST", "/videos", b'{"prompt": "p", "model": "sora:sora-2"}', "invalid_value", "model"),
+    # Vertex-only, and omni here is on the Gemini API: refused at create, never a video that
+    # fails later.
+    ("POST", "/videos", b'{"prompt": "p", "model": "omni:gemini-omni-1.1-flash-preview"}',
+     "invalid_value", "model"),
     # A create takes the SDK's five fields: a misspelt one is refused, not dropped (a dropped
     # "second" bought a video of the default length).
     ("POST", "/videos", b'{"prompt": "p", "second": "8"}', "unknown_parameter", "second"),
