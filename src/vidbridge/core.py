@@ -253,13 +253,15 @@ class ClientCore(ModelRules):
             return False
 
     def extendable_models(self) -> list[str]:
-        """Every installed ``provider:model`` that can extend a video, live ones only."""
+        """Every installed ``provider:model`` that can extend a video, live ones its backend
+        serves only."""
         if self._adapters is None:
             self._adapters = providers(self.pm)
         today = self.today()
         return [f"{name}:{model}" for name, adapter in self._adapters.items()
                 for model, caps in adapter.models.items()
-                if caps.supports_extend and caps.lifecycle.status(today) != "retired"]
+                if caps.supports_extend and caps.lifecycle.status(today) != "retired"
+                and self.unserved(name, model, caps) is None]
 
     def is_route(self, name: str) -> bool:
         return self.config is not None and (name in self.config.routes

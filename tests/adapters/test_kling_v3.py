@@ -207,3 +207,18 @@ def test_sora_extend_goes_to_the_extensions_endpoint() -> None:
     assert built.url.path.endswith("/videos/extensions")
     assert json.loads(built.content) == {"video": {"id": "video_abc"}, "prompt": "more",
                                          "seconds": "8"}
+
+
+def test_extension_elsewhere_offers_only_models_the_configured_backend_serves() -> None:
+    from vidbridge import VideoClient
+
+    gemini = Credentials(name="g", api_key=SecretStr("AIza-unit-test-key-0000000000000000000"),
+                         options={"backend": "gemini"})
+    client = VideoClient(credentials={"veo": gemini})
+    job = Job(provider="runway", model="gen4.5", id="r1", status="succeeded",
+              output_url="https://cdn.example/v.mp4")
+    with pytest.raises(CapabilityError) as refused:
+        client.core.plan(VideoRequest(prompt="go on", extend=job), "runway:gen4.5")
+    able = set(refused.value.allowed)
+    assert "kling:kling-v1-6:pro" in able
+    assert not any(name.startswith("veo:") for name in able)  # Veo 3.1 -001: Vertex only
