@@ -148,3 +148,19 @@ def test_pages_paginate_and_filter_ten_thousand_jobs(big: TestClient) -> None:
     assert "team-b" in spend.text
     metrics, figures["metrics"] = timed(big, "/metrics", headers=ADMIN)
     assert metrics.status_code == 200
+
+
+def test_the_routes_page_marks_a_candidate_its_backend_does_not_serve(tmp_path: Any) -> None:
+    cfg = config("http://127.0.0.1:9", tmp_path, providers={
+        "omni": {"base_url": "http://127.0.0.1:9/vertex", "api_key": "sim-vertex-token",
+                 "options": {"backend": "vertex", "project": "demo"}}},
+        routes={"default": {"candidates": ["omni:gemini-omni-1.1-flash",
+                                           "omni:gemini-omni-1.2-flash"]}}, aliases={})
+    app = create_app(cfg, keys=[KEY], environ=ENV, database=tmp_path / "gateway.sqlite3",
+                     output_dir=tmp_path / "videos")
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        page = client.get("/dashboard/routes", headers=ADMIN).text
+    rows = re.findall(r'<tr class="lifecycle-(\w+)">.*?<td>\d+</td><td>([^<]+)<', page)
+    assert rows == [("unserved", "omni:gemini-omni-1.1-flash"),
+                    ("available", "omni:gemini-omni-1.2-flash")]
+    assert "not by the configured vertex backend" in page

@@ -132,9 +132,12 @@ class DashboardData:
         for route_name, route in self.config.routes.items():
             for index, candidate in enumerate(route.candidates):
                 provider, _, model = candidate.partition(":")
-                caps = self.service.core.adapter(provider).models.get(model)
+                core = self.service.core
+                caps = core.adapter(provider).models.get(model)
                 if caps is None:
                     continue
+                # Not served by the configured backend: the router skips it, so say so here.
+                unserved = core.unserved(provider, model, caps)
                 aliases = sorted(a for a, t in self.config.aliases.items() if t == route_name)
                 matrix.append({
                     "route": route_name, "aliases": aliases, "order": index + 1,
@@ -146,8 +149,8 @@ class DashboardData:
                     "last_frame": caps.supports_last_frame,
                     "reference_images": caps.max_reference_images,
                     "price": _price(caps.price.per_second, caps.price.unit),
-                    "lifecycle": caps.lifecycle.status(today),
-                    "lifecycle_text": caps.lifecycle.describe(today),
+                    "lifecycle": "unserved" if unserved else caps.lifecycle.status(today),
+                    "lifecycle_text": unserved or caps.lifecycle.describe(today),
                 })
         return matrix
 
