@@ -156,3 +156,8 @@ def test_a_route_candidate_its_backend_does_not_serve_is_not_its_first_live_one(
     assert routes["gemini-only"]["first_live"] is None
     assert routes["gemini-only"]["warning"] == ("no live candidate: every candidate is retired "
                                                 "or not served")
+    rows = {row["model"]: row for row in model_rows(providers(), config, provider="omni",
+                                                    today=date(2026, 12, 4))}
+    assert rows["omni:gemini-omni-1.1-flash"]["status"] == "not served"  # Gemini API only
+    assert rows["omni:gemini-omni-1.1-flash-preview"]["status"] == "available"  # Vertex
+    assert rows["omni:gemini-omni-flash-preview"]["status"] == "retired"  # retired wins

@@ -48,8 +48,14 @@ def _caps(config: Config | None, provider: str, model: str,
 
 
 def model_row(name: str, caps: ModelCapabilities, today: date, *,
-              added: bool = False) -> dict[str, Any]:
+              added: bool = False, backend: str = "") -> dict[str, Any]:
+    """One row; ``backend`` is the one the config's entry selects ('' when unknown): a live
+    id it does not serve is ``not served`` rather than live."""
     life = caps.lifecycle
+    status: str = life.status(today)
+    lifecycle = life.describe(today)
+    if status != "retired" and (why := caps.not_served_on(backend)) is not None:
+        status, lifecycle = "not served", f"{why}; {lifecycle}"
     inputs = [label for label, ok in (
         ("text", caps.supports_text), ("image", caps.supports_image),
         ("last frame", caps.supports_last_frame),
@@ -60,7 +66,7 @@ def model_row(name: str, caps: ModelCapabilities, today: date, *,
         "resolutions": list(caps.resolutions), "audio": caps.audio, "inputs": inputs,
         "backends": list(caps.backends),  # empty: every backend of the provider
         "price": {"unit": caps.price.unit, "per_second": dict(caps.price.per_second)},
-        "status": life.status(today), "lifecycle": life.describe(today),
+        "status": status, "lifecycle": lifecycle,
         "deprecated_on": life.deprecated_on, "retired_on": life.retired_on,
         "successor": life.successor, "source": caps.source,
         "verified_on": caps.verified_on, "verified_days_ago": caps.verified_days_ago(today),
@@ -79,7 +85,9 @@ def model_rows(adapters: Mapping[str, VideoProvider], config: Config | None = No
             if caps is None:
                 continue
             added = config is not None and config.added_model(name, model)
-            rows.append(model_row(f"{name}:{model}", caps, today, added=added))
+            backend = _backend(config, name, adapter) if config is not None and caps.backends \
+                else ""
+            rows.append(model_row(f"{name}:{model}", caps, today, added=added, backend=backend))
     return rows
 
 
