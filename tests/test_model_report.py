@@ -143,10 +143,13 @@ def test_each_row_says_which_backends_serve_it() -> None:
 def test_a_route_candidate_its_backend_does_not_serve_is_not_its_first_live_one() -> None:
     config = parse_config({
         "providers": {"omni": {"api_key_env": "OMNI_TOKEN", "required": False,
-                               "options": {"backend": "vertex", "project": "acme"}}},
+                               "options": {"backend": "vertex", "project": "acme"}},
+                      "veo": {"api_key_env": "VEO_TOKEN", "required": False, "options": {
+                          "backend": "vertex", "project": "acme", "location": "us-central1"}}},
         "routes": {"default": {"candidates": ["omni:gemini-omni-1.1-flash",
                                               "omni:gemini-omni-1.2-flash"]},
-                   "gemini-only": {"candidates": ["omni:gemini-omni-1.1-flash"]}}},
+                   "gemini-only": {"candidates": ["omni:gemini-omni-1.1-flash"]},
+                   "gone": {"candidates": ["veo:veo-3.1-generate-preview"]}}},
         environ={})
     routes = {row["route"]: row for row in route_rows(config, providers(),
                                                       today=date(2026, 12, 4))}
@@ -156,6 +159,8 @@ def test_a_route_candidate_its_backend_does_not_serve_is_not_its_first_live_one(
     assert routes["gemini-only"]["first_live"] is None
     assert routes["gemini-only"]["warning"] == ("no live candidate: every candidate is retired "
                                                 "or not served")
+    # Gemini API only and retired: retired says more (and keeps it in the stale report).
+    assert routes["gone"]["candidates"][0]["status"] == "retired"
     rows = {row["model"]: row for row in model_rows(providers(), config, provider="omni",
                                                     today=date(2026, 12, 4))}
     assert rows["omni:gemini-omni-1.1-flash"]["status"] == "not served"  # Gemini API only

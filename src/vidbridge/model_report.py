@@ -109,7 +109,8 @@ def route_rows(config: Config, adapters: Mapping[str, VideoProvider], *,
             allowed = config.providers[provider].allow_retired if (
                 provider in config.providers) else False
             backend = _backend(config, provider, adapter) if caps.backends and adapter else ""
-            if (why := caps.not_served_on(backend)) is not None:
+            if caps.lifecycle.status(today) != "retired" and (
+                    why := caps.not_served_on(backend)) is not None:  # retired says more
                 candidates.append({"candidate": spec, "status": "not served", "lifecycle": why})
                 continue
             candidates.append({"candidate": spec, "status": caps.lifecycle.status(today),
