@@ -54,7 +54,7 @@ def model_row(name: str, caps: ModelCapabilities, today: date, *,
     life = caps.lifecycle
     status: str = life.status(today)
     lifecycle = life.describe(today)
-    if status != "retired" and (why := caps.not_served_on(backend)) is not None:
+    if (why := _not_served(caps, today, backend)) is not None:
         status, lifecycle = "not served", f"{why}; {lifecycle}"
     inputs = [label for label, ok in (
         ("text", caps.supports_text), ("image", caps.supports_image),
@@ -109,8 +109,7 @@ def route_rows(config: Config, adapters: Mapping[str, VideoProvider], *,
             allowed = config.providers[provider].allow_retired if (
                 provider in config.providers) else False
             backend = _backend(config, provider, adapter) if caps.backends and adapter else ""
-            if caps.lifecycle.status(today) != "retired" and (
-                    why := caps.not_served_on(backend)) is not None:  # retired says more
+            if (why := _not_served(caps, today, backend)) is not None:
                 candidates.append({"candidate": spec, "status": "not served", "lifecycle": why})
                 continue
             candidates.append({"candidate": spec, "status": caps.lifecycle.status(today),
@@ -127,6 +126,11 @@ def route_rows(config: Config, adapters: Mapping[str, VideoProvider], *,
         rows.append({"route": route, "candidates": candidates,
                      "first_live": live["candidate"] if live else None, "warning": warning})
     return rows
+
+
+def _not_served(caps: ModelCapabilities, today: date, backend: str) -> str | None:
+    """Why ``backend`` cannot send a live row; a retired one stays retired (it says more)."""
+    return None if caps.lifecycle.status(today) == "retired" else caps.not_served_on(backend)
 
 
 def _backend(config: Config, provider: str, adapter: VideoProvider) -> str:

@@ -129,8 +129,7 @@ class Router:
                policy: Policy | None, request_key: str = "") -> CandidateCheck:
         provider, _, model = spec.partition(":")
         caps = self.core.capabilities(provider, model)
-        refused = self.core.retired(provider, model, caps) or \
-            self.core.unserved(provider, model, caps)
+        refused = self.core.unsendable(provider, model, caps)
         if refused is not None:
             return CandidateCheck(provider, model, False, refused)
         missing = self.config.missing_env(provider)

@@ -65,22 +65,25 @@ class ModelRules:
         why = caps.not_served_on(self.backend_of(provider))
         return f"{provider}:{model_id} is {why}" if why else None
 
+    def unsendable(self, provider: str, model_id: str, caps: ModelCapabilities) -> str | None:
+        """Why ``provider:model`` is not sent at all (retired, else not served), or None."""
+        return self.retired(provider, model_id, caps) or self.unserved(provider, model_id, caps)
+
     def sendable(self, provider: str) -> list[str]:
         """``provider:model`` of every model of the provider that these rules let through."""
         adapter = self.adapter(provider)
         known = (self.config.model_ids(provider, adapter) if self.config is not None
                  else list(adapter.models))
         return [f"{provider}:{model}" for model in known
-                if self.unserved(provider, model, row := self.capabilities(provider, model))
-                is None and self.retired(provider, model, row) is None]
+                if self.unsendable(provider, model, self.capabilities(provider, model)) is None]
 
     def refuse_unsendable(self, provider: str, model_id: str, caps: ModelCapabilities) -> None:
         """A model named directly that is retired, or that the configured backend does not
         serve: refused like a value it cannot take, with the models that can be sent."""
-        retired = self.retired(provider, model_id, caps)
-        reason = retired or self.unserved(provider, model_id, caps)
+        reason = self.unsendable(provider, model_id, caps)
         if reason is None:
             return
+        retired = self.retired(provider, model_id, caps) is not None
         live = self.sendable(provider)
         served = "still served" if retired else f"on the {self.backend_of(provider)} backend"
         hint = (f"; if your base URL still serves it, set allow_retired = true under "

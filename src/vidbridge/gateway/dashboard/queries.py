@@ -136,8 +136,10 @@ class DashboardData:
                 caps = core.adapter(provider).models.get(model)
                 if caps is None:
                     continue
-                # Not served by the configured backend: the router skips it, so say so here.
-                unserved = core.unserved(provider, model, caps)
+                # Not served by the configured backend: the router skips it, so say so here
+                # (a retired row stays retired, as everywhere).
+                status = caps.lifecycle.status(today)
+                unserved = core.unserved(provider, model, caps) if status != "retired" else None
                 aliases = sorted(a for a, t in self.config.aliases.items() if t == route_name)
                 matrix.append({
                     "route": route_name, "aliases": aliases, "order": index + 1,
@@ -149,7 +151,7 @@ class DashboardData:
                     "last_frame": caps.supports_last_frame,
                     "reference_images": caps.max_reference_images,
                     "price": _price(caps.price.per_second, caps.price.unit),
-                    "lifecycle": "unserved" if unserved else caps.lifecycle.status(today),
+                    "lifecycle": "unserved" if unserved else status,
                     "lifecycle_text": unserved or caps.lifecycle.describe(today),
                 })
         return matrix
