@@ -8,7 +8,7 @@ routing, normalisation or polling is written twice.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -115,6 +115,7 @@ class AsyncVideoClient:
         self.sleep = sleep
         self.limiter = Limiter(self.core.limit_for, asynchronous=True)
         self._loop: asyncio.AbstractEventLoop | None = None  # the one its pool belongs to
+        self._closer: AsyncIterator[None] | None = None  # closes that pool as its loop ends
 
     @classmethod
     def from_config(cls, path: str | Path | None = None, **kwargs: Any) -> Self:
@@ -127,10 +128,22 @@ class AsyncVideoClient:
                               limits=pool_limits(self.core.pool_size()))
 
     async def _run(self, steps: Steps[Any]) -> Any:
-        self._follow_loop()
+        if self._follow_loop() and self._owns_http and self._closer is None:
+            self._closer = self._close_with_loop(self.http)
+            await anext(self._closer)
         return await adrive(steps, self.http, self.sleep, self.limiter, self.core.wakeups)
 
-    def _follow_loop(self) -> None:
+    async def _close_with_loop(self, http: httpx.AsyncClient) -> AsyncIterator[None]:
+        """Held open while the loop runs. ``asyncio.run`` closes every unfinished async
+        generator before it closes its loop, and so this pool while its keep-alive connections
+        can still be closed: afterwards nothing could, and each was collected as
+        "ResourceWarning: unclosed transport". Closing a pool twice is harmless (``aclose``)."""
+        try:
+            yield
+        finally:
+            await http.aclose()
+
+    def _follow_loop(self) -> bool:
         """An ``httpx.AsyncClient``'s pool belongs to the event loop it first ran in: a
         script's second ``asyncio.run(client.generate(...))`` failed with a bare "Event loop
         is closed" from inside the submit (and left its row uncertain). Once that loop is
@@ -141,10 +154,10 @@ class AsyncVideoClient:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # another event loop (trio): nothing of asyncio's to follow
-            return
+            return False
         if self._loop is None or self._loop is loop:
             self._loop = loop
-            return
+            return True
         if not (self._owns_http and self._loop.is_closed()):
             raise ConfigError(
                 "this AsyncVideoClient's HTTP client belongs to another event loop "
@@ -154,7 +167,8 @@ class AsyncVideoClient:
                                   "vidbridge makes a new one for each loop"))
         self.http = self._new_http()
         self.limiter = Limiter(self.core.limit_for, asynchronous=True)
-        self._loop = loop
+        self._loop, self._closer = loop, None
+        return True
 
     async def generate(self, request: VideoRequest | Mapping[str, Any], *,
                        model: str | None = None, route: str | None = None,
