@@ -127,13 +127,16 @@ def baseline(base: str, folder: Path) -> Callable[[], None]:
     return one
 
 
-def vidbridge_jobs(base: str, folder: Path) -> tuple[Callable[[], None], Callable[[], None]]:
+def vidbridge_jobs(base: str, folder: Path, ledger: str = "ledger.sqlite3",
+                   ) -> tuple[Callable[[], None], Callable[[], None]]:
+    """The router's and the single-model client's job; ``ledger``: a file in ``folder``, or
+    ``:memory:`` (``ledger_share.py``)."""
     config = parse_config({
-        "ledger": str(folder / "ledger.sqlite3"),
+        "ledger": ledger if ledger == ":memory:" else str(folder / ledger),
         "providers": {"runway": {"base_url": base, "api_key": "sim"}},
         "routes": {"default": {"candidates": ["runway:gen4.5"]}}})
     client = VideoClient(config=config, poll=NO_WAIT, sleep=lambda s: None)
-    out = folder / "out.mp4"
+    out = folder / f"out-{ledger.strip(':')}.mp4"
 
     def routed() -> None:
         client.generate(REQUEST, route="default", output=out)
