@@ -148,7 +148,8 @@ class AsyncVideoClient:
         script's second ``asyncio.run(client.generate(...))`` failed with a bare "Event loop
         is closed" from inside the submit (and left its row uncertain). Once that loop is
         closed, a pool of ours is replaced (its connections died with it); a caller's own
-        ``http=`` cannot be, so that is refused before anything is written or sent."""
+        ``http=`` cannot be, so that is refused before anything is written or sent. True when
+        an asyncio loop runs (then ``_run`` holds the pool's closer for it)."""
         import asyncio  # loaded already by any asyncio caller; not at ``import vidbridge``
 
         try:
