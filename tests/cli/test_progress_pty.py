@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import select
@@ -45,10 +46,27 @@ def spawn(args: list[str]) -> tuple[subprocess.Popen[bytes], int]:
     leader, follower = pty.openpty()
     env = {**os.environ, "COLUMNS": "100", "TERM": "xterm-256color"}
     env.pop("NO_COLOR", None)
-    child = subprocess.Popen([sys.executable, "-m", "vidbridge", *args], stdin=follower,
-                             stdout=follower, stderr=follower, env=env, close_fds=True)
+    with interruptible_children():
+        child = subprocess.Popen([sys.executable, "-m", "vidbridge", *args], stdin=follower,
+                                 stdout=follower, stderr=follower, env=env, close_fds=True)
     os.close(follower)
     return child, leader
+
+
+@contextlib.contextmanager
+def interruptible_children() -> Iterator[None]:
+    """Children started here get Ctrl-C as on a user's terminal, even when the test run
+    itself ignores SIGINT (started in the background by a non-interactive shell, as `cmd &`
+    is): an ignored SIGINT is inherited across exec, and Python then installs no
+    KeyboardInterrupt handler, so the child would never hear the test's Ctrl-C."""
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # what exec hands on: the default
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def read_until(leader: int, child: subprocess.Popen[bytes], marker: bytes | None,
