@@ -55,23 +55,23 @@ class ProgressPrinter:
 
     @hookimpl
     def attempt_started(self, provider: str, model: str) -> None:
-        self.console.print(f"  [bold]→ trying {provider}:{model}[/]")
+        _say(self.console, f"  [bold]→ trying {provider}:{model}[/]")
 
     @hookimpl
     def job_accepted(self, job: Job) -> None:
-        self.console.print(f"    accepted: {job.provider} job [cyan]{job.id}[/]")
+        _say(self.console, f"    accepted: {job.provider} job [cyan]{job.id}[/]")
 
     @hookimpl
     def job_updated(self, job: Job) -> None:
         state = (job.id, job.status, job.progress)
         if state != self.last:
             progress = f" {job.progress:.0f}%" if job.progress is not None else ""
-            self.console.print(f"    {job.status}{progress}")
+            _say(self.console, f"    {job.status}{progress}")
             self.last = state
 
     @hookimpl
     def fallback(self, attempt: Any) -> None:
-        self.console.print(f"  [yellow]↷ {attempt.provider}:{attempt.model} {attempt.outcome}:"
+        _say(self.console, f"  [yellow]↷ {attempt.provider}:{attempt.model} {attempt.outcome}:"
                            f"[/] {attempt.reason}")
 
 
@@ -92,19 +92,25 @@ def run_demo(out_dir: Path = Path("out"), console: Console | None = None,
     register(ProgressPrinter(console), name="demo-progress", pm=pm)
     app = create_app(SimulatorSettings(render_seconds=render_seconds))
     with serve_in_thread(app) as base_url:
-        console.print(f"[bold]vidbridge demo[/] — simulator on {base_url} (no key, no network)")
+        _say(console, f"[bold]vidbridge demo[/] — simulator on {base_url} (no key, no network)")
         config = simulator_config(base_url, out_dir / "ledger.sqlite3")
         # The simulator is local: no need for the providers' polite 5-10 s poll intervals.
         poll = PollPolicy(first=0.4, factor=1.3, cap=1.0, provider_guidance=False)
         with VideoClient(config=config, pm=pm, poll=poll) as client:
-            console.print(f"request: model=\"sora-2\" {request.duration:g} s "
+            _say(console, f"request: model=\"sora-2\" {request.duration:g} s "
                           f"{request.aspect_ratio} {request.resolution}")
             console.print(checks_table(client.check(request, "sora-2"), "pre-flight check of "
                                        "route 'default' (alias sora-2), no HTTP"))
-            console.print("generating:")
+            _say(console, "generating:")
             result = client.generate(request, model="sora-2", output=target)
     _show_result(console, result)
     return result
+
+
+def _say(console: Console, line: str) -> None:
+    """One line, never wrapped at the console's width: a job id, a path or a reason broken
+    across lines cannot be copied (into ``vidbridge resume``, a shell) from a CI log."""
+    console.print(line, soft_wrap=True)
 
 
 def checks_table(checks: list[Any], title: str | None = None) -> Any:
@@ -125,22 +131,22 @@ def checks_table(checks: list[Any], title: str | None = None) -> Any:
 
 def _show_result(console: Console, result: VideoResult) -> None:
     job, plan = result.job, result.plan
-    console.print(f"[bold green]done[/]: {job.provider}:{job.model} job {job.id} {job.status}")
+    _say(console, f"[bold green]done[/]: {job.provider}:{job.model} job {job.id} {job.status}")
     for adjustment in result.adjustments:
-        console.print(f"  adjusted {adjustment.field}: {adjustment.asked} → {adjustment.given}"
+        _say(console, f"  adjusted {adjustment.field}: {adjustment.asked} → {adjustment.given}"
                       f" ({adjustment.reason})")
     for attempt in result.attempts:
-        console.print(f"  attempt {attempt.provider}:{attempt.model}: {attempt.outcome}"
+        _say(console, f"  attempt {attempt.provider}:{attempt.model}: {attempt.outcome}"
                       + (f" — {attempt.reason}" if attempt.reason else ""))
     if plan is not None:
         cost = plan.estimated_cost_usd
         shown = f"${cost:.2f}" if cost is not None else "unknown"
-        console.print(f"  estimated cost: {shown} ({plan.duration} s at {plan.size}, "
+        _say(console, f"  estimated cost: {shown} ({plan.duration} s at {plan.size}, "
                       f"audio {'on' if plan.audio else 'off'})")
-    console.print(f"  wrote {result.path} ({result.bytes_written} bytes)")
+    _say(console, f"  wrote {result.path} ({result.bytes_written} bytes)")
     probe = probe_mp4(result.path) if result.path else None
     if probe:
-        console.print(f"  MP4 check: {probe['duration']:.2f} s, {probe['width']}x{probe['height']}"
+        _say(console, f"  MP4 check: {probe['duration']:.2f} s, {probe['width']}x{probe['height']}"
                       f", audio track: {'yes' if probe['audio'] else 'no'}")
 
 

@@ -32,6 +32,18 @@ def test_demo_falls_back_from_retired_sora_and_writes_the_planned_mp4(tmp_path: 
         assert expected in text
 
 
+def test_demo_never_breaks_a_job_id_or_path_across_lines(tmp_path: Path) -> None:
+    """A CI log is 80 columns wide (or less): what a user copies from it must be whole."""
+    shown = io.StringIO()
+    result = run_demo(tmp_path, Console(file=shown, width=40), render_seconds=0.3)
+    lines = shown.getvalue().splitlines()
+    assert any(f"accepted: veo job {result.job.id}" in line for line in lines)
+    assert any(f"job {result.job.id} succeeded" in line for line in lines)
+    assert any(f"wrote {result.path} (" in line for line in lines)
+    assert any("sora:sora-2 is retired since 2026-09-24 (OpenAI shut the Sora API down"
+               in line for line in lines)
+
+
 def test_cli_lists_models_and_providers() -> None:
     runner = CliRunner()
     models = runner.invoke(app, ["models", "veo"], env={"COLUMNS": "250"})
