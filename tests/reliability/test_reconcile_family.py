@@ -90,6 +90,10 @@ def test_adopt_polls_the_family_the_intent_recorded(sim: tuple[str, Counting], t
     adopted = lost.reconcile("--adopt", lost.job_id)
     assert adopted.exit_code == 0, adopted.output
     assert lost.state() == ("accepted", lost.job_id, "image2video")
+    # One line, whatever the width (80 here): the id and the next command copy whole.
+    assert any(line.startswith(f"{lost.key}: adopted kling job {lost.job_id} (")
+               and line.endswith(f"`vidbridge resume {lost.key}`")
+               for line in adopted.output.splitlines()), adopted.output
     out = tmp_path / "out.mp4"
     resumed = CliRunner().invoke(app, ["resume", lost.key, "-o", str(out),
                                        "--poll-interval", "0.05"])

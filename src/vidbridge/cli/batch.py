@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .output import ConfigOption, console
+from .output import ConfigOption, console, say
 
 
 @app.command()
@@ -24,9 +24,8 @@ def batch(
     from ..batch import run_with_progress
 
     run = run_with_progress(file, out, config, concurrency, console())
-    console().print(f"{run.tally.done} completed, {run.tally.failed} failed"
-                    + (f", {run.skipped} already done" if run.skipped else "")
-                    + f"; spent ${run.tally.spend_usd:.2f}; results: {run.results}",
-                    markup=False)
+    say(f"{run.tally.done} completed, {run.tally.failed} failed"
+        + (f", {run.skipped} already done" if run.skipped else "")
+        + f"; spent ${run.tally.spend_usd:.2f}; results: {run.results}")
     if run.tally.failed:
         raise typer.Exit(1)

@@ -12,7 +12,7 @@ import typer
 
 from .app import app
 from .failures import EXIT_INTERRUPTED, CliError, did_you_mean
-from .output import ConfigOption, JsonOption, client_for, console, emit, money, poll_interval
+from .output import ConfigOption, JsonOption, client_for, console, emit, money, poll_interval, say
 
 if TYPE_CHECKING:
     from ..models import VideoRequest
@@ -142,7 +142,7 @@ def show_result(result: Any) -> None:
     from .progress import summary
 
     for line in summary(result):
-        console().print(line, soft_wrap=True, markup=False, highlight=False)
+        say(line)
 
 
 @app.command()

@@ -11,7 +11,7 @@ import typer
 
 from .app import group
 from .failures import CliError
-from .output import ConfigOption, JsonOption, client_for, console, emit
+from .output import ConfigOption, JsonOption, client_for, console, emit, say
 
 jobs_app = group("jobs", "The job ledger: jobs to finish and submits without an answer.")
 
@@ -94,8 +94,8 @@ def jobs_reconcile(
         entry = core.ledger.get(key)
         if abandon:
             core.ledger.abandoned(key)
-            console().print(f"{key}: abandoned ({entry.provider}:{entry.model} request "
-                            f"{entry.request_key}); it will never be waited for or resent")
+            say(f"{key}: abandoned ({entry.provider}:{entry.model} request "
+                f"{entry.request_key}); it will never be waited for or resent")
             return
         adapter = core.adapter(entry.provider)
         creds = core.creds_for(entry.provider, entry.credential or None)
@@ -105,11 +105,11 @@ def jobs_reconcile(
             if found is None:
                 raise CliError(f"{key}: no lookup proves which {entry.provider} job is this "
                                "submit's; adopt one with --adopt PROVIDER_JOB_ID or --abandon")
-            console().print(f"{key}: found and adopted {entry.provider} job {found.id}; "
-                            f"finish it with `vidbridge resume {key}`")
+            say(f"{key}: found and adopted {entry.provider} job {found.id}; "
+                f"finish it with `vidbridge resume {key}`")
             return
         job = drive(core.lifecycle.check_adoptable(adapter, entry, creds, adopt, family),
                     client.http, client.sleep)
         core.ledger.adopt(key, job, "person")
-        console().print(f"{key}: adopted {entry.provider} job {job.id} ({job.status}); "
-                        f"finish it with `vidbridge resume {key}`")
+        say(f"{key}: adopted {entry.provider} job {job.id} ({job.status}); "
+            f"finish it with `vidbridge resume {key}`")

@@ -10,7 +10,7 @@ import typer
 
 from .app import app
 from .failures import CliError
-from .output import ConfigOption, client_for, console, emit
+from .output import ConfigOption, client_for, console, emit, say
 
 if TYPE_CHECKING:
     from ..migration.scan import FileScan
@@ -51,7 +51,7 @@ def migrate(
             if counts:
                 console().print(", ".join(f"{n} {verdict}" for verdict, n in counts.items()))
             for line in report.imports_note(files):
-                console().print(line, soft_wrap=True, markup=False)
+                say(line)
     if any(r["verdict"] == assess.NONE for r in reports):
         raise typer.Exit(1)
 

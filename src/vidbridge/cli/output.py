@@ -47,6 +47,13 @@ def console(stderr: bool = False) -> Console:
     return _consoles[stderr]
 
 
+def say(line: str, stderr: bool = False) -> None:
+    """One line of plain text, never wrapped at the console's width and never read as Rich
+    markup: it holds ids, paths and providers' words, and a wrapped (or eaten) id cannot be
+    copied into the next command (``vidbridge resume``) from a log or an 80-column pipe."""
+    console(stderr).print(line, soft_wrap=True, markup=False, highlight=False)
+
+
 def emit(data: Any, as_json: bool, render: Callable[[], Any]) -> None:
     """Print ``data`` as JSON when ``--json`` was given, else what ``render()`` returns."""
     if as_json:
