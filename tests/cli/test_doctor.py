@@ -66,6 +66,26 @@ def test_a_ledger_that_cannot_be_opened_is_a_row_and_exit_1(
     assert shown.exit_code == 1 and "✗ ledger " in shown.output and "route default" in shown.output
 
 
+def test_the_text_report_shows_paths_and_ids_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``[`` in a value is text, not markup (``[/b]`` once ended doctor in a MarkupError),
+    and a long job id is never broken across lines of an 80-column pipe."""
+    from vidbridge.ledger import Ledger
+    from vidbridge.models import Job
+
+    path = tmp_path / "a[" / "b]" / "ledger.sqlite3"
+    monkeypatch.setenv("VIDBRIDGE_LEDGER", str(path))
+    operation = ("projects/demo-project/locations/us-central1/publishers/google/models/"
+                 "veo-3.1-generate-001/operations/9f80d9dc-c6b7-4c82-9069-97f150767218")
+    Ledger(path).record(Job(provider="veo", model="veo-3.1-generate-001", id=operation,
+                            status="running"))
+    shown = CliRunner().invoke(app, ["doctor", "-c", str(SIMULATOR)], env={"COLUMNS": "80"})
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert f"  ledger: {path}: 1 pending, 0 uncertain" in lines
+    assert f"    pending veo:veo-3.1-generate-001 {operation}" in lines
+
+
 def test_a_route_of_retired_models_only_exits_1(tmp_path: Path) -> None:
     config = tmp_path / "retired.toml"
     text = SIMULATOR.read_text()

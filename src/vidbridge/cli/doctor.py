@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .app import app
-from .output import ConfigOption, JsonOption, config_path, emit
+from .output import ConfigOption, JsonOption, config_path, console, emit
 
 if TYPE_CHECKING:
     from ..core import ClientCore
@@ -47,7 +47,7 @@ def doctor(
         report["ledger"] = ledger(core)
         if online:
             report["online"] = probes(core, client.http)
-    emit(report, as_json, lambda: render(report))
+    emit(report, as_json, lambda: show(report))
     bad_route = any(not route["usable"] for route in report["routes"])
     if report["config"]["valid"] is False or bad_route or "error" in report["ledger"]:
         raise typer.Exit(1)
@@ -192,43 +192,44 @@ def probes(core: ClientCore, http: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def render(report: dict[str, Any]) -> Any:
-    from rich.console import Group
+def show(report: dict[str, Any]) -> None:
+    """Print the report, a line per finding. Our marks and colours are markup; every value
+    (a path, a job id, a provider's words) is escaped, so a ``[`` in it is shown, never read
+    as a tag (``[/x]`` would end the command in a MarkupError). Each line is printed whole,
+    never wrapped at the terminal's width: an id or a path in it copies intact."""
+    from rich.markup import escape as e
     from rich.text import Text
 
     marks = {True: "[green]✓[/]", False: "[red]✗[/]"}
     cfg = report["config"]
     lines = [f"{marks[cfg['valid'] is not False]} config: " + (
-        f"{cfg['path']} " + ("is valid" if cfg["valid"] else f"is invalid: {cfg['error']}")
+        f"{e(cfg['path'])} " + ("is valid" if cfg["valid"] else f"is invalid: {e(cfg['error'])}")
         if cfg["path"] else "none (-c or $VIDBRIDGE_CONFIG); using the environment")]
     for row in report["credentials"]:
         names = ", ".join(f"${v['variable']} {'set' if v['set'] else 'not set'}"
                           for v in row["variables"]) or "no variables"
         if row["literal_in_config"]:
             names += "; literal key in the config (loopback only)"
-        lines.append(f"{marks[row['ready'] is None]} {row['provider']}: {names}")
+        lines.append(f"{marks[row['ready'] is None]} {e(row['provider'])}: {e(names)}")
     for route in report["routes"]:
         alias = f" (alias {', '.join(route['aliases'])})" if route["aliases"] else ""
-        lines.append(f"{marks[route['usable']]} route {route['route']}{alias}:")
+        lines.append(f"{marks[route['usable']]} route {e(route['route'] + alias)}:")
         for c in route["candidates"]:
             colour = {"live": "green", "deprecated": "yellow"}.get(c["state"], "red")
-            lines.append(f"    [{colour}]{c['state']}[/] {c['model']}"
-                         + (f" — {c['reason']}" if c["reason"] and c["state"] != "live"
+            lines.append(f"    [{colour}]{c['state']}[/] {e(c['model'])}"
+                         + (f" — {e(c['reason'])}" if c["reason"] and c["state"] != "live"
                             else ""))
     led = report["ledger"]
     if "error" in led:
-        lines.append(f"{marks[False]} {led['error']}")
+        lines.append(f"{marks[False]} {e(led['error'])}")
     else:
-        lines.append(f"  ledger: {led['path']}: {len(led['pending'])} pending, "
+        lines.append(f"  ledger: {e(led['path'])}: {len(led['pending'])} pending, "
                      f"{len(led['uncertain'])} uncertain")
-    lines += [f"    pending {job}" for job in led["pending"]]
-    lines += [f"    uncertain {job} (reconcile before retrying)" for job in led["uncertain"]]
+    lines += [f"    pending {e(job)}" for job in led["pending"]]
+    lines += [f"    uncertain {e(job)} (reconcile before retrying)" for job in led["uncertain"]]
     for probe in report.get("online", []):
         mark = {"ok": marks[True], "skipped": "-"}.get(probe["result"], marks[False])
-        lines.append(f"{mark} online {probe['provider']}: {probe['result']} ({probe['reason']})")
-    from rich.padding import Padding
-
-    # Indented lines keep their indent when they wrap; nothing is padded to the width.
-    return Group(*(Padding(Text.from_markup(line.lstrip()), (0, 0, 0, len(line) -
-                                                             len(line.lstrip())), expand=False)
-                   for line in lines))
+        lines.append(f"{mark} online {e(probe['provider'])}: {e(probe['result'])} "
+                     f"({e(probe['reason'])})")
+    for line in lines:
+        console().print(Text.from_markup(line), soft_wrap=True)
