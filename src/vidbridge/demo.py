@@ -55,11 +55,11 @@ class ProgressPrinter:
 
     @hookimpl
     def attempt_started(self, provider: str, model: str) -> None:
-        _say(self.console, f"  [bold]→ trying {provider}:{model}[/]")
+        _say(self.console, "  ", (f"→ trying {provider}:{model}", "bold"))
 
     @hookimpl
     def job_accepted(self, job: Job) -> None:
-        _say(self.console, f"    accepted: {job.provider} job [cyan]{job.id}[/]")
+        _say(self.console, f"    accepted: {job.provider} job ", (job.id, "cyan"))
 
     @hookimpl
     def job_updated(self, job: Job) -> None:
@@ -71,8 +71,8 @@ class ProgressPrinter:
 
     @hookimpl
     def fallback(self, attempt: Any) -> None:
-        _say(self.console, f"  [yellow]↷ {attempt.provider}:{attempt.model} {attempt.outcome}:"
-                           f"[/] {attempt.reason}")
+        _say(self.console, "  ", (f"↷ {attempt.provider}:{attempt.model} {attempt.outcome}:",
+                                  "yellow"), f" {attempt.reason}")
 
 
 def run_demo(out_dir: Path = Path("out"), console: Console | None = None,
@@ -92,7 +92,8 @@ def run_demo(out_dir: Path = Path("out"), console: Console | None = None,
     register(ProgressPrinter(console), name="demo-progress", pm=pm)
     app = create_app(SimulatorSettings(render_seconds=render_seconds))
     with serve_in_thread(app) as base_url:
-        _say(console, f"[bold]vidbridge demo[/] — simulator on {base_url} (no key, no network)")
+        _say(console, ("vidbridge demo", "bold"),
+             f" — simulator on {base_url} (no key, no network)")
         config = simulator_config(base_url, out_dir / "ledger.sqlite3")
         # The simulator is local: no need for the providers' polite 5-10 s poll intervals.
         poll = PollPolicy(first=0.4, factor=1.3, cap=1.0, provider_guidance=False)
@@ -107,15 +108,20 @@ def run_demo(out_dir: Path = Path("out"), console: Console | None = None,
     return result
 
 
-def _say(console: Console, line: str) -> None:
-    """One line, never wrapped at the console's width: a job id, a path or a reason broken
-    across lines cannot be copied (into ``vidbridge resume``, a shell) from a CI log."""
-    console.print(line, soft_wrap=True)
+def _say(console: Console, *parts: str | tuple[str, str]) -> None:
+    """One line of text (``(text, style)`` parts styled), never wrapped at the console's
+    width - a job id, a path or a reason broken across lines cannot be copied (into
+    ``vidbridge resume``, a shell) from a CI log - and never read as markup: a provider's
+    words may hold ``[`` (Rich would eat them, or raise inside the event)."""
+    from rich.text import Text
+
+    console.print(Text.assemble(*parts), soft_wrap=True)
 
 
 def checks_table(checks: list[Any], title: str | None = None) -> Any:
     """A rich table of a route's pre-flight checks (also what ``vidbridge check`` prints)."""
     from rich.table import Table
+    from rich.text import Text
 
     table = Table("candidate", "serves?", "adjustments / reason", "est. cost", title=title)
     for check in checks:
@@ -124,14 +130,16 @@ def checks_table(checks: list[Any], title: str | None = None) -> Any:
         said = changes or check.reason or "as asked"
         for warning in check.warnings:  # a deprecated model serves, and the table says so
             said += f"\nwarning: {warning}"
-        table.add_row(f"{check.provider}:{check.model}", "yes" if check.ok else "no", said,
-                      cost)
+        # Text cells: names and reasons are shown as they are, never read as markup.
+        table.add_row(Text(f"{check.provider}:{check.model}"), "yes" if check.ok else "no",
+                      Text(said), cost)
     return table
 
 
 def _show_result(console: Console, result: VideoResult) -> None:
     job, plan = result.job, result.plan
-    _say(console, f"[bold green]done[/]: {job.provider}:{job.model} job {job.id} {job.status}")
+    _say(console, ("done", "bold green"),
+         f": {job.provider}:{job.model} job {job.id} {job.status}")
     for adjustment in result.adjustments:
         _say(console, f"  adjusted {adjustment.field}: {adjustment.asked} → {adjustment.given}"
                       f" ({adjustment.reason})")

@@ -62,3 +62,30 @@ def test_resume_finishes_a_submitted_job(config: Path, tmp_path: Path) -> None:
     assert out.stat().st_size > 0
     empty = CliRunner().invoke(app, ["jobs", "list", "-c", str(config)])
     assert empty.stdout.strip() == "no jobs"
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_progress_shows_providers_words_verbatim(live: bool) -> None:
+    """A provider's message is text, never Rich markup: ``[/promptText]`` in a refusal once
+    raised MarkupError inside the fallback event, which stopped the route there instead of
+    trying the next candidate (and ``[model]`` vanished from the line)."""
+    import io
+
+    from rich.console import Console
+
+    from vidbridge.cli.progress import Progress
+    from vidbridge.models import Attempt, Job
+
+    written = io.StringIO()
+    progress = Progress(Console(file=written, width=80, force_terminal=live))
+    reason = "invalid_parameter: body[/promptText] must be a string; [model] is required"
+    with progress:
+        progress.attempt_started("alpha[x]", "m[/b]")
+        progress.job_accepted(Job(provider="alpha", model="m", id="job[/1]", status="queued"))
+        progress.job_updated(Job(provider="alpha", model="m[/b]", id="job[/1]",
+                                 status="running"))
+        progress.fallback(Attempt(provider="alpha", model="m", outcome="failed",
+                                  reason=reason))
+    shown = written.getvalue()
+    assert reason in shown and "accepted: alpha job job[/1]" in shown
+    assert "→ trying alpha[x]:m[/b]" in shown

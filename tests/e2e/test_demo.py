@@ -44,6 +44,19 @@ def test_demo_never_breaks_a_job_id_or_path_across_lines(tmp_path: Path) -> None
                in line for line in lines)
 
 
+def test_demo_events_show_providers_words_verbatim() -> None:
+    from vidbridge.demo import ProgressPrinter
+    from vidbridge.models import Attempt, Job
+
+    shown = io.StringIO()
+    printer = ProgressPrinter(Console(file=shown, width=80))
+    reason = "invalid_parameter: body[/promptText] must be a string; [model] is required"
+    printer.job_accepted(Job(provider="alpha", model="m", id="job[/1]", status="queued"))
+    printer.fallback(Attempt(provider="alpha", model="m", outcome="failed", reason=reason))
+    assert "accepted: alpha job job[/1]" in shown.getvalue()
+    assert f"alpha:m failed: {reason}" in shown.getvalue()
+
+
 def test_cli_lists_models_and_providers() -> None:
     runner = CliRunner()
     models = runner.invoke(app, ["models", "veo"], env={"COLUMNS": "250"})

@@ -50,8 +50,9 @@ class Progress:
     def __rich__(self) -> Any:
         """The live line (Rich re-renders it on each refresh, so elapsed keeps moving)."""
         from rich.spinner import Spinner
+        from rich.text import Text
 
-        return Spinner("dots", text=self.status_line())
+        return Spinner("dots", text=Text(self.status_line()))  # names are text, not markup
 
     def status_line(self) -> str:
         job = self.job
@@ -65,8 +66,10 @@ class Progress:
             f"{self.clock() - self.started:.1f}s"
 
     def event(self, text: str) -> None:
-        # soft_wrap: a job id or URL in an event is never broken across lines.
-        self.console.print(text, soft_wrap=True, highlight=False)
+        # soft_wrap: a job id or URL in an event is never broken across lines. markup=False:
+        # events carry providers' words (a refusal's "body[/promptText]"), which Rich would
+        # read as tags: text eaten, or a MarkupError raised inside the event, ending the route.
+        self.console.print(text, soft_wrap=True, markup=False, highlight=False)
 
     # -- hooks ---------------------------------------------------------------------------------
     @hookimpl
