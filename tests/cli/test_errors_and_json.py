@@ -227,6 +227,18 @@ def test_models_fits_80_columns_with_every_id_whole(runner: CliRunner) -> None:
     assert "…" not in result.stdout
 
 
+def test_names_from_the_config_are_text_not_markup(runner: CliRunner, tmp_path: Path) -> None:
+    """A route named "night[/b]" once ended `models` and `doctor` in a MarkupError."""
+    config = tmp_path / "brackets.toml"
+    config.write_text('default_route = "night[/b]"\n[providers.runway]\napi_key = "k"\n'
+                      'base_url = "http://127.0.0.1:9"\n'
+                      '[routes."night[/b]"]\ncandidates = ["runway:gen4.5"]\n')
+    for command in (["models", "runway"], ["doctor"]):
+        result = runner.invoke(app, [*command, "-c", str(config)], env={"COLUMNS": "120"})
+        assert "MarkupError" not in result.output, result.output
+        assert "night[/b]" in result.stdout, result.output
+
+
 def test_models_wide_shows_sizes_and_lifecycle(runner: CliRunner) -> None:
     result = runner.invoke(app, ["models", "sora", "--wide"], env={"COLUMNS": "250"})
     assert "retired since 2026-09-24" in result.stdout and "1280x720" in result.stdout

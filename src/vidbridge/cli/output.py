@@ -43,7 +43,10 @@ def console(stderr: bool = False) -> Console:
         from rich.console import Console
 
         # Rich reads sys.stdout/sys.stderr at each print, so test runners' capture still works.
-        _consoles[stderr] = Console(stderr=stderr, highlight=False)
+        # No markup: what the CLI prints holds names from the config (a route "night[/b]"),
+        # paths and providers' words, which Rich would read as tags - text eaten, or a
+        # MarkupError for the whole command. Styles come from Text and style= instead.
+        _consoles[stderr] = Console(stderr=stderr, highlight=False, markup=False)
     return _consoles[stderr]
 
 

@@ -57,9 +57,11 @@ def serve(
 
     refuse_open_bind(host, insecure_no_auth)
     if insecure_no_auth:
-        console(stderr=True).print(
-            "[bold red]warning:[/] --insecure-no-auth: the gateway accepts requests without a "
-            "key; anyone who can reach it spends your provider credits (loopback only)",
-            soft_wrap=True)
+        from rich.text import Text
+
+        console(stderr=True).print(Text.assemble(
+            ("warning:", "bold red"), " --insecure-no-auth: the gateway accepts requests "
+            "without a key; anyone who can reach it spends your provider credits (loopback "
+            "only)"), soft_wrap=True)
     serve_gateway(config, host=host, port=port, insecure_no_auth=insecure_no_auth,
                   poll_interval_s=poll_interval)
