@@ -197,39 +197,41 @@ def show(report: dict[str, Any]) -> None:
     (a path, a job id, a provider's words) is escaped, so a ``[`` in it is shown, never read
     as a tag (``[/x]`` would end the command in a MarkupError). Each line is printed whole,
     never wrapped at the terminal's width: an id or a path in it copies intact."""
-    from rich.markup import escape as e
+    from rich.markup import escape
     from rich.text import Text
 
     marks = {True: "[green]✓[/]", False: "[red]✗[/]"}
     cfg = report["config"]
-    lines = [f"{marks[cfg['valid'] is not False]} config: " + (
-        f"{e(cfg['path'])} " + ("is valid" if cfg["valid"] else f"is invalid: {e(cfg['error'])}")
-        if cfg["path"] else "none (-c or $VIDBRIDGE_CONFIG); using the environment")]
+    verdict = "is valid" if cfg["valid"] else f"is invalid: {escape(cfg.get('error', ''))}"
+    lines = [f"{marks[cfg['valid'] is not False]} config: "
+             + (f"{escape(cfg['path'])} {verdict}" if cfg["path"]
+                else "none (-c or $VIDBRIDGE_CONFIG); using the environment")]
     for row in report["credentials"]:
         names = ", ".join(f"${v['variable']} {'set' if v['set'] else 'not set'}"
                           for v in row["variables"]) or "no variables"
         if row["literal_in_config"]:
             names += "; literal key in the config (loopback only)"
-        lines.append(f"{marks[row['ready'] is None]} {e(row['provider'])}: {e(names)}")
+        lines.append(f"{marks[row['ready'] is None]} {escape(row['provider'])}: {escape(names)}")
     for route in report["routes"]:
         alias = f" (alias {', '.join(route['aliases'])})" if route["aliases"] else ""
-        lines.append(f"{marks[route['usable']]} route {e(route['route'] + alias)}:")
+        lines.append(f"{marks[route['usable']]} route {escape(route['route'] + alias)}:")
         for c in route["candidates"]:
             colour = {"live": "green", "deprecated": "yellow"}.get(c["state"], "red")
-            lines.append(f"    [{colour}]{c['state']}[/] {e(c['model'])}"
-                         + (f" — {e(c['reason'])}" if c["reason"] and c["state"] != "live"
+            lines.append(f"    [{colour}]{c['state']}[/] {escape(c['model'])}"
+                         + (f" — {escape(c['reason'])}" if c["reason"] and c["state"] != "live"
                             else ""))
     led = report["ledger"]
     if "error" in led:
-        lines.append(f"{marks[False]} {e(led['error'])}")
+        lines.append(f"{marks[False]} {escape(led['error'])}")
     else:
-        lines.append(f"  ledger: {e(led['path'])}: {len(led['pending'])} pending, "
+        lines.append(f"  ledger: {escape(led['path'])}: {len(led['pending'])} pending, "
                      f"{len(led['uncertain'])} uncertain")
-    lines += [f"    pending {e(job)}" for job in led["pending"]]
-    lines += [f"    uncertain {e(job)} (reconcile before retrying)" for job in led["uncertain"]]
+    lines += [f"    pending {escape(job)}" for job in led["pending"]]
+    lines += [f"    uncertain {escape(job)} (reconcile before retrying)"
+              for job in led["uncertain"]]
     for probe in report.get("online", []):
         mark = {"ok": marks[True], "skipped": "-"}.get(probe["result"], marks[False])
-        lines.append(f"{mark} online {e(probe['provider'])}: {e(probe['result'])} "
-                     f"({e(probe['reason'])})")
+        lines.append(f"{mark} online {escape(probe['provider'])}: {escape(probe['result'])} "
+                     f"({escape(probe['reason'])})")
     for line in lines:
         console().print(Text.from_markup(line), soft_wrap=True)
