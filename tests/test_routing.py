@@ -91,6 +91,25 @@ def test_falls_back_on_5xx(mode: str) -> None:
     assert result.job.provider == "beta" and result.attempts[0].error_kind == "unavailable"
 
 
+def test_a_refusal_in_brackets_falls_back_under_the_cli_progress(mode: str) -> None:
+    """The CLI's progress observer hears the fallback with the provider's words: a ``[/x]``
+    in them once raised MarkupError there, which ended the route before the next candidate."""
+    import io
+
+    from rich.console import Console
+
+    from vidbridge.cli.progress import Progress
+
+    words = "body[/promptText] is down for maintenance"
+    server = FakeAcme(submit_script={"alpha": [httpx.Response(503, json={"message": words})]})
+    run = make(mode, config({"retries": 0}), server)
+    shown = io.StringIO()
+    register(Progress(Console(file=shown, width=80)), name="cli-progress", pm=run.client.core.pm)
+    result = run("generate", REQUEST)
+    assert result.job.provider == "beta" and server.submits == {"alpha": 1, "beta": 1}
+    assert words in shown.getvalue()
+
+
 def test_retired_model_is_skipped_before_any_http(mode: str) -> None:
     server = FakeAcme()
     raw = config({"candidates": ["beta:old-1", "alpha:motion-2"]})
