@@ -51,10 +51,10 @@ def console(stderr: bool = False) -> Console:
 
 
 def say(line: str, stderr: bool = False) -> None:
-    """One line of plain text, never wrapped at the console's width and never read as Rich
-    markup: it holds ids, paths and providers' words, and a wrapped (or eaten) id cannot be
-    copied into the next command (``vidbridge resume``) from a log or an 80-column pipe."""
-    console(stderr).print(line, soft_wrap=True, markup=False, highlight=False)
+    """One line of plain text (the console reads no markup), never wrapped at its width: it
+    holds ids, paths and providers' words, and a wrapped id cannot be copied into the next
+    command (``vidbridge resume``) from a log or an 80-column pipe."""
+    console(stderr).print(line, soft_wrap=True)
 
 
 def emit(data: Any, as_json: bool, render: Callable[[], Any]) -> None:
